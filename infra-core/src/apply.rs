@@ -1,0 +1,411 @@
+//! Executes an approved plan along the graph: deletions first, dependents before
+//! what they depend on; then creations and updates, dependencies first;
+//! independent resources concurrently. State is saved after every step, so an
+//! interrupted apply loses nothing it finished.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::model::{Reference, Value};
+use crate::plan::{Action, Plan, ResourceChange};
+use crate::provider::{Provider, ProviderError, ResourceRequest};
+use crate::state::{LocalState, ResourceState, State, StateError};
+use crate::walk::{walk, Outcome};
+
+/// How many resources apply works on at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// What happens during an apply, for progress displays.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Work on a resource started.
+    Started {
+        /// The resource's name in the stack.
+        resource: String,
+        /// What is being done (for a replacement: `Delete`, then `Create`).
+        action: Action,
+    },
+    /// Work on a resource finished.
+    Finished {
+        /// The resource's name in the stack.
+        resource: String,
+        /// What was done.
+        action: Action,
+        /// The id AWS gave it (empty for a deletion).
+        id: String,
+        /// How long it took.
+        elapsed: Duration,
+    },
+    /// Work on a resource failed.
+    Failed {
+        /// The resource's name in the stack.
+        resource: String,
+        /// What was being done.
+        action: Action,
+        /// What went wrong.
+        error: String,
+    },
+}
+
+/// What an apply did.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Each resource worked on, with what was done.
+    pub done: Vec<(String, Action)>,
+    /// How long the whole apply took.
+    pub elapsed: Duration,
+}
+
+/// One resource that could not be brought to its planned state.
+#[derive(Debug)]
+pub struct ResourceFailure {
+    /// The resource's name in the stack.
+    pub resource: String,
+    /// Its type.
+    pub type_name: String,
+    /// What was being done.
+    pub action: Action,
+    /// What the provider said.
+    pub error: ProviderError,
+}
+
+impl fmt::Display for ResourceFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = match self.action {
+            Action::Create | Action::Replace => "creating",
+            Action::Update => "updating",
+            Action::Delete => "deleting",
+            Action::NoOp => "reading",
+        };
+        write!(
+            f,
+            "{verb} `{}` ({}): {}",
+            self.resource, self.type_name, self.error
+        )
+    }
+}
+
+/// Why an apply did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The state changed since the plan was made.
+    #[error("the plan is stale: it was made from state serial {planned} of lineage {lineage}, and the state is now at serial {current}; plan again")]
+    StalePlan {
+        /// The lineage the plan was made from.
+        lineage: String,
+        /// The serial the plan was made from.
+        planned: u64,
+        /// The serial of the state now.
+        current: u64,
+    },
+    /// Reading or writing state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// Some resources failed; everything that did not depend on them completed
+    /// and is recorded in state.
+    #[error("{} failed:\n{}", plural(.failures.len()), .failures.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
+    Failed {
+        /// Each failed resource, once (its dependents were skipped, not failed).
+        failures: Vec<ResourceFailure>,
+        /// What completed.
+        report: ApplyReport,
+    },
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 resource".to_owned()
+    } else {
+        format!("{n} resources")
+    }
+}
+
+/// Executes `plan` against `provider`, recording every step in `backend`.
+pub async fn execute(
+    plan: &Plan,
+    provider: &dyn Provider,
+    backend: &LocalState,
+    mut state: State,
+    concurrency: usize,
+    on_event: &(dyn Fn(&Event) + Sync),
+) -> Result<ApplyReport, ApplyError> {
+    if state.lineage != plan.lineage || state.serial != plan.serial {
+        return Err(ApplyError::StalePlan {
+            lineage: plan.lineage.clone(),
+            planned: plan.serial,
+            current: state.serial,
+        });
+    }
+    let started = Instant::now();
+    if !plan.vanished.is_empty() {
+        for name in &plan.vanished {
+            state.resources.remove(name);
+        }
+        backend.save(&mut state)?;
+    }
+    let run = Run {
+        plan,
+        provider,
+        backend,
+        state: Mutex::new(state),
+        on_event,
+        failures: Mutex::new(Vec::new()),
+        done: Mutex::new(Vec::new()),
+        save_errors: Mutex::new(Vec::new()),
+    };
+
+    // Phase 1: deletions (and the deleting half of replacements), each after
+    // everything that depends on it.
+    let deleting: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .collect();
+    let mut waits: BTreeMap<&str, Vec<&str>> = deleting.iter().map(|c| (c.name.as_str(), Vec::new())).collect();
+    for change in &deleting {
+        let dependencies = change
+            .prior
+            .as_ref()
+            .map(|p| p.dependencies.as_slice())
+            .unwrap_or_default();
+        for dependency in dependencies {
+            if let Some(waiting) = waits.get_mut(dependency.as_str()) {
+                waiting.push(change.name.as_str());
+            }
+        }
+    }
+    let deleted = walk(
+        &waits,
+        concurrency,
+        |name| run.delete(name),
+        |name, result| run.record(name, result.as_ref().map(Option::as_ref)),
+    )
+    .await;
+    let failed_deletes: BTreeSet<&str> = deleted
+        .iter()
+        .filter(|(_, outcome)| !matches!(outcome, Outcome::Done(_)))
+        .map(|(name, _)| *name)
+        .collect();
+
+    // Phase 2: creations and updates, each after what it depends on.
+    let building: BTreeMap<&str, Vec<&str>> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
+        .map(|c| (c.name.as_str(), c.dependencies.iter().map(String::as_str).collect()))
+        .collect();
+    walk(
+        &building,
+        concurrency,
+        |name| run.build(name, failed_deletes.contains(name)),
+        |name, result| match result {
+            Ok(done) => run.record(name, Ok(done.as_ref())),
+            Err(Some(error)) => run.record(name, Err(error)),
+            // Its deletion failed, and was reported then.
+            Err(None) => {}
+        },
+    )
+    .await;
+
+    let report = ApplyReport {
+        done: run.done.into_inner().unwrap_or_else(|e| e.into_inner()),
+        elapsed: started.elapsed(),
+    };
+    if let Some(error) = run
+        .save_errors
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .next()
+    {
+        return Err(ApplyError::State(error));
+    }
+    let failures = run.failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    if failures.is_empty() {
+        Ok(report)
+    } else {
+        Err(ApplyError::Failed { failures, report })
+    }
+}
+
+/// What one step did (the action, the resource's new record, how long it
+/// took), or `None` when there was nothing to do.
+type StepResult = Result<Option<(Action, ResourceState, Duration)>, StepError>;
+
+#[derive(Debug)]
+struct StepError {
+    action: Action,
+    error: ProviderError,
+}
+
+struct Run<'a> {
+    plan: &'a Plan,
+    provider: &'a dyn Provider,
+    backend: &'a LocalState,
+    state: Mutex<State>,
+    on_event: &'a (dyn Fn(&Event) + Sync),
+    failures: Mutex<Vec<ResourceFailure>>,
+    done: Mutex<Vec<(String, Action)>>,
+    save_errors: Mutex<Vec<StateError>>,
+}
+
+impl Run<'_> {
+    fn change(&self, name: &str) -> &ResourceChange {
+        self.plan
+            .changes
+            .iter()
+            .find(|c| c.name == name)
+            .expect("the walker only visits planned resources")
+    }
+
+    fn started(&self, name: &str, action: Action) {
+        (self.on_event)(&Event::Started {
+            resource: name.to_owned(),
+            action,
+        });
+    }
+
+    async fn delete(&self, name: &str) -> StepResult {
+        let change = self.change(name);
+        let Some(prior) = &change.prior else {
+            return Ok(None);
+        };
+        self.started(name, Action::Delete);
+        let started = Instant::now();
+        self.provider
+            .delete(&prior.type_name, &prior.id)
+            .await
+            .map_err(|error| StepError {
+                action: Action::Delete,
+                error,
+            })?;
+        Ok(Some((Action::Delete, prior.clone(), started.elapsed())))
+    }
+
+    /// Creates or updates `name`; `Err(None)` when it cannot start because the
+    /// deletion it needed failed (already reported).
+    async fn build(
+        &self,
+        name: &str,
+        deletion_failed: bool,
+    ) -> Result<Option<(Action, ResourceState, Duration)>, Option<StepError>> {
+        if deletion_failed {
+            return Err(None);
+        }
+        let change = self.change(name);
+        let action = change.action;
+        let inputs = self.resolve(change).map_err(|error| {
+            Some(StepError {
+                action: Action::Create,
+                error,
+            })
+        })?;
+        let request = ResourceRequest {
+            stack: &self.plan.stack,
+            name,
+            type_name: &change.type_name,
+            inputs: &inputs,
+        };
+        self.started(name, if action == Action::Replace { Action::Create } else { action });
+        let started = Instant::now();
+        let observed = match (&change.prior, action) {
+            (Some(prior), Action::Update) => {
+                self.provider.update(&prior.id, &prior.inputs, request).await
+            }
+            _ => self.provider.create(request).await,
+        }
+        .map_err(|error| Some(StepError { action, error }))?;
+        let record = ResourceState {
+            type_name: change.type_name.clone(),
+            id: observed.id,
+            inputs: observed.inputs,
+            attributes: observed.attributes,
+            dependencies: change.dependencies.clone(),
+        };
+        Ok(Some((action, record, started.elapsed())))
+    }
+
+    /// The request's inputs: the declared fields with every reference resolved
+    /// against what exists now.
+    fn resolve(&self, change: &ResourceChange) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let lookup = |reference: &Reference| state.lookup(reference);
+        change
+            .desired
+            .iter()
+            .map(|(field, expr)| {
+                expr.resolve(&lookup)
+                    .map(|value| (field.clone(), value))
+                    .ok_or_else(|| ProviderError::Invalid {
+                        message: format!(
+                            "field `{field}` references {}, which has no value yet",
+                            expr.references()
+                                .iter()
+                                .map(|r| format!("`{r}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    })
+            })
+            .collect()
+    }
+
+    /// Records a finished step in state (saved at once) and in the report.
+    fn record(
+        &self,
+        name: &str,
+        result: Result<Option<&(Action, ResourceState, Duration)>, &StepError>,
+    ) {
+        let change = self.change(name);
+        match result {
+            Ok(None) => {}
+            Ok(Some((action, record, elapsed))) => {
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                if *action == Action::Delete {
+                    state.resources.remove(name);
+                } else {
+                    state.resources.insert(name.to_owned(), record.clone());
+                }
+                if let Err(error) = self.backend.save(&mut state) {
+                    self.save_errors
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(error);
+                }
+                drop(state);
+                self.done
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((name.to_owned(), *action));
+                (self.on_event)(&Event::Finished {
+                    resource: name.to_owned(),
+                    action: *action,
+                    id: if *action == Action::Delete {
+                        String::new()
+                    } else {
+                        record.id.clone()
+                    },
+                    elapsed: *elapsed,
+                });
+            }
+            Err(StepError { action, error }) => {
+                (self.on_event)(&Event::Failed {
+                    resource: name.to_owned(),
+                    action: *action,
+                    error: error.to_string(),
+                });
+                self.failures
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(ResourceFailure {
+                        resource: name.to_owned(),
+                        type_name: change.type_name.clone(),
+                        action: *action,
+                        error: error.clone(),
+                    });
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The engine: a stack, a provider and a state backend, and the three things a
+//! user does with them: plan, apply, destroy.
+
+use std::sync::Arc;
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use crate::apply::{self, ApplyError, ApplyReport, Event, DEFAULT_CONCURRENCY};
+use crate::model::Stack;
+use crate::plan::{self, Plan, PlanError};
+use crate::provider::{Provider, ProviderError};
+use crate::state::{LocalState, State, StateError};
+
+/// Why the engine could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Reading or writing state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The plan could not be made.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Reading a resource's live values failed.
+    #[error("refreshing `{resource}` ({type_name}, {id}): {error}")]
+    Refresh {
+        /// The resource's name in the stack.
+        resource: String,
+        /// Its type.
+        type_name: String,
+        /// Its id.
+        id: String,
+        /// What the provider said.
+        error: ProviderError,
+    },
+    /// Apply did not complete.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+}
+
+/// Plans, applies and destroys one stack.
+///
+/// ```no_run
+/// # async fn run(stack: infra_core::Stack, provider: impl infra_core::Provider + 'static) -> Result<(), infra_core::EngineError> {
+/// use infra_core::{Engine, LocalState};
+///
+/// let engine = Engine::new(stack, provider, LocalState::new("demo.state.json"));
+/// let plan = engine.plan().await?;
+/// print!("{}", plan.render());
+/// engine.apply(&plan, &|event| println!("{event:?}")).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    stack: Stack,
+    provider: Arc<dyn Provider>,
+    backend: LocalState,
+    concurrency: usize,
+    refresh: bool,
+}
+
+impl Engine {
+    /// An engine for `stack`, managing it through `provider`, its state in `backend`.
+    pub fn new(stack: Stack, provider: impl Provider + 'static, backend: LocalState) -> Self {
+        Engine {
+            stack,
+            provider: Arc::new(provider),
+            backend,
+            concurrency: DEFAULT_CONCURRENCY,
+            refresh: true,
+        }
+    }
+
+    /// Works on at most `limit` resources at once (at least one).
+    pub fn with_concurrency(mut self, limit: usize) -> Self {
+        self.concurrency = limit.max(1);
+        self
+    }
+
+    /// Whether plans first read the live values of recorded resources (the
+    /// default, as `terraform plan`); without it plans compare with the state
+    /// file alone and need no cloud access.
+    pub fn with_refresh(mut self, refresh: bool) -> Self {
+        self.refresh = refresh;
+        self
+    }
+
+    /// The stack.
+    pub fn stack(&self) -> &Stack {
+        &self.stack
+    }
+
+    /// The state backend.
+    pub fn backend(&self) -> &LocalState {
+        &self.backend
+    }
+
+    /// The recorded state, as last saved.
+    pub fn state(&self) -> Result<State, EngineError> {
+        Ok(self.backend.load(&self.stack)?)
+    }
+
+    /// The plan that brings the cloud to what the stack declares.
+    pub async fn plan(&self) -> Result<Plan, EngineError> {
+        let (state, vanished) = self.refreshed()?.await?;
+        let mut plan = plan::diff(&self.stack, &state)?;
+        plan.vanished = vanished;
+        Ok(plan)
+    }
+
+    /// The plan that deletes everything the stack has made.
+    pub async fn plan_destroy(&self) -> Result<Plan, EngineError> {
+        let (state, vanished) = self.refreshed()?.await?;
+        let mut plan = plan::destroy(&state);
+        plan.vanished = vanished;
+        Ok(plan)
+    }
+
+    /// Executes `plan`, exactly: it is refused if the state changed since it was
+    /// made. `on_event` sees each resource start, finish or fail.
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        on_event: &(dyn Fn(&Event) + Sync),
+    ) -> Result<ApplyReport, EngineError> {
+        let state = self.backend.load(&self.stack)?;
+        Ok(apply::execute(
+            plan,
+            self.provider.as_ref(),
+            &self.backend,
+            state,
+            self.concurrency,
+            on_event,
+        )
+        .await?)
+    }
+
+    /// The recorded state with every resource's live values, and the names of
+    /// the resources found deleted outside the engine (removed from it).
+    fn refreshed(
+        &self,
+    ) -> Result<impl std::future::Future<Output = Result<(State, Vec<String>), EngineError>> + '_, EngineError>
+    {
+        let mut state = self.backend.load(&self.stack)?;
+        Ok(async move {
+            if !self.refresh {
+                return Ok((state, Vec::new()));
+            }
+            let reads: Vec<_> = stream::iter(state.resources.iter())
+                .map(|(name, record)| async move {
+                    self.provider
+                        .read(&record.type_name, &record.id)
+                        .await
+                        .map(|live| (name.clone(), live))
+                        .map_err(|error| EngineError::Refresh {
+                            resource: name.clone(),
+                            type_name: record.type_name.clone(),
+                            id: record.id.clone(),
+                            error,
+                        })
+                })
+                .buffer_unordered(self.concurrency)
+                .try_collect()
+                .await?;
+            let mut vanished = Vec::new();
+            for (name, live) in reads {
+                match live {
+                    Some(live) => {
+                        if let Some(record) = state.resources.get_mut(&name) {
+                            record.id = live.id;
+                            record.inputs = live.inputs;
+                            record.attributes = live.attributes;
+                        }
+                    }
+                    None => {
+                        tracing::info!(resource = %name, "deleted outside the engine");
+                        state.resources.remove(&name);
+                        vanished.push(name);
+                    }
+                }
+            }
+            vanished.sort();
+            Ok((state, vanished))
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! The dependency graph of a stack: an edge from each resource to those that
+//! reference it. It knows nothing of AWS.
+
+use std::collections::BTreeMap;
+
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::model::{Stack, StackError};
+
+/// A stack's resources in dependency order.
+#[derive(Debug)]
+pub struct Graph<'a> {
+    graph: DiGraph<&'a str, ()>,
+    order: Vec<&'a str>,
+}
+
+impl<'a> Graph<'a> {
+    /// The graph of `stack`'s references and `depends_on` edges; an error naming
+    /// the whole chain when they form a cycle.
+    pub fn of(stack: &'a Stack) -> Result<Self, StackError> {
+        Self::from_edges(stack.resources().iter().map(|resource| {
+            (
+                resource.name(),
+                resource.dependencies().into_iter().collect::<Vec<_>>(),
+            )
+        }))
+    }
+
+    /// The graph of `(node, its dependencies)` pairs; dependencies that are not
+    /// nodes themselves are ignored.
+    pub fn from_edges(
+        nodes: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
+    ) -> Result<Self, StackError> {
+        let nodes: Vec<_> = nodes.into_iter().collect();
+        let mut graph = DiGraph::new();
+        let index: BTreeMap<&str, NodeIndex> = nodes
+            .iter()
+            .map(|(name, _)| (*name, graph.add_node(*name)))
+            .collect();
+        for (name, dependencies) in &nodes {
+            for dependency in dependencies {
+                if let Some(&from) = index.get(dependency) {
+                    graph.add_edge(from, index[name], ());
+                }
+            }
+        }
+        let order = toposort(&graph, None)
+            .map_err(|_| StackError::Cycle(find_cycle(&graph)))?
+            .into_iter()
+            .map(|i| graph[i])
+            .collect();
+        Ok(Graph { graph, order })
+    }
+
+    /// Every resource, each after all it depends on.
+    pub fn order(&self) -> &[&'a str] {
+        &self.order
+    }
+
+    /// The resources that `name` depends on directly.
+    pub fn dependencies(&self, name: &str) -> Vec<&'a str> {
+        self.neighbors(name, petgraph::Direction::Incoming)
+    }
+
+    /// The resources that depend directly on `name`.
+    pub fn dependents(&self, name: &str) -> Vec<&'a str> {
+        self.neighbors(name, petgraph::Direction::Outgoing)
+    }
+
+    fn neighbors(&self, name: &str, direction: petgraph::Direction) -> Vec<&'a str> {
+        self.graph
+            .node_indices()
+            .find(|&i| self.graph[i] == name)
+            .map(|i| {
+                let mut found: Vec<_> = self
+                    .graph
+                    .neighbors_directed(i, direction)
+                    .map(|n| self.graph[n])
+                    .collect();
+                found.sort_unstable();
+                found
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// One cycle of the graph, as the chain `a -> b -> … -> a`.
+fn find_cycle(graph: &DiGraph<&str, ()>) -> Vec<String> {
+    let Some(component) = tarjan_scc(graph)
+        .into_iter()
+        .find(|c| c.len() > 1 || graph.contains_edge(c[0], c[0]))
+    else {
+        return Vec::new();
+    };
+    // Walk inside the strongly connected component until a node repeats.
+    let mut chain = vec![component[0]];
+    loop {
+        let last = chain[chain.len() - 1];
+        let Some(next) = graph
+            .neighbors(last)
+            .filter(|n| component.contains(n))
+            .min_by_key(|n| graph[*n])
+        else {
+            break;
+        };
+        if let Some(start) = chain.iter().position(|&n| n == next) {
+            let mut cycle: Vec<String> = chain[start..].iter().map(|&n| graph[n].to_owned()).collect();
+            cycle.push(graph[next].to_owned());
+            return cycle;
+        }
+        chain.push(next);
+    }
+    chain.iter().map(|&n| graph[n].to_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_dependencies_first() {
+        let graph =
+            Graph::from_edges([("subnet", vec!["vpc"]), ("vpc", vec![]), ("table", vec![])])
+                .expect("acyclic");
+        let position = |n| graph.order().iter().position(|&x| x == n);
+        assert!(position("vpc") < position("subnet"));
+        assert_eq!(graph.dependents("vpc"), ["subnet"]);
+        assert_eq!(graph.dependencies("subnet"), ["vpc"]);
+    }
+
+    #[test]
+    fn names_the_whole_cycle() {
+        let error = Graph::from_edges([
+            ("a", vec!["c"]),
+            ("b", vec!["a"]),
+            ("c", vec!["b"]),
+            ("d", vec!["a"]),
+        ])
+        .unwrap_err();
+        let StackError::Cycle(chain) = error else {
+            panic!("a cycle")
+        };
+        assert_eq!(chain.len(), 4, "{chain:?}");
+        assert_eq!(chain.first(), chain.last());
+        for name in ["a", "b", "c"] {
+            assert!(chain.contains(&name.to_owned()));
+        }
+    }
+}

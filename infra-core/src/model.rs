@@ -1,0 +1,516 @@
+//! The declared stack: resources, their field values, and the references between them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use infra_schema::{Literal, Presence, ResourceSchema, ValueType};
+use serde::{Deserialize, Serialize};
+
+use crate::types;
+
+/// A concrete value, as AWS reports it and as state records it.
+pub type Value = serde_json::Value;
+
+/// A reference to another resource's field or attribute: `vpc.id`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Reference {
+    /// The referenced resource's name in the stack.
+    pub resource: String,
+    /// The field or attribute referenced.
+    pub attribute: String,
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.resource, self.attribute)
+    }
+}
+
+/// A declared field value: a literal, or built from references known only once
+/// the referenced resources exist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expr {
+    /// A literal value.
+    Value(Value),
+    /// Another resource's field or attribute.
+    Ref(Reference),
+    /// A list of values.
+    List(Vec<Expr>),
+    /// A map from keys to values (tags, for instance).
+    Map(BTreeMap<String, Expr>),
+}
+
+impl Expr {
+    /// Every reference the expression contains.
+    pub fn references(&self) -> Vec<&Reference> {
+        let mut found = Vec::new();
+        self.collect_references(&mut found);
+        found
+    }
+
+    fn collect_references<'a>(&'a self, found: &mut Vec<&'a Reference>) {
+        match self {
+            Expr::Value(_) => {}
+            Expr::Ref(reference) => found.push(reference),
+            Expr::List(items) => items.iter().for_each(|e| e.collect_references(found)),
+            Expr::Map(entries) => entries.values().for_each(|e| e.collect_references(found)),
+        }
+    }
+
+    /// The expression's value, looking references up with `lookup`; `None` when a
+    /// referenced value is not known yet (it will be after apply).
+    pub fn resolve(&self, lookup: &impl Fn(&Reference) -> Option<Value>) -> Option<Value> {
+        match self {
+            Expr::Value(value) => Some(value.clone()),
+            Expr::Ref(reference) => lookup(reference),
+            Expr::List(items) => items
+                .iter()
+                .map(|e| e.resolve(lookup))
+                .collect::<Option<Vec<_>>>()
+                .map(Value::Array),
+            Expr::Map(entries) => entries
+                .iter()
+                .map(|(k, e)| e.resolve(lookup).map(|v| (k.clone(), v)))
+                .collect::<Option<serde_json::Map<_, _>>>()
+                .map(Value::Object),
+        }
+    }
+}
+
+impl From<&str> for Expr {
+    fn from(value: &str) -> Self {
+        Expr::Value(Value::String(value.to_owned()))
+    }
+}
+
+impl From<String> for Expr {
+    fn from(value: String) -> Self {
+        Expr::Value(Value::String(value))
+    }
+}
+
+impl From<bool> for Expr {
+    fn from(value: bool) -> Self {
+        Expr::Value(Value::Bool(value))
+    }
+}
+
+impl From<i64> for Expr {
+    fn from(value: i64) -> Self {
+        Expr::Value(Value::from(value))
+    }
+}
+
+impl<T> From<types::Ref<T>> for Expr {
+    fn from(reference: types::Ref<T>) -> Self {
+        types::IntoField::<T>::into_expr(reference)
+    }
+}
+
+/// One declared resource: its name in the stack, its type and its fields.
+#[derive(Debug, Clone)]
+pub struct ResourceDecl {
+    name: String,
+    schema: &'static ResourceSchema,
+    fields: BTreeMap<String, Expr>,
+    depends_on: BTreeSet<String>,
+}
+
+impl ResourceDecl {
+    /// The resource's name in the stack.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The resource's type, from the catalog.
+    pub fn schema(&self) -> &'static ResourceSchema {
+        self.schema
+    }
+
+    /// The declared fields, defaults filled in (tags not yet merged: see
+    /// [`Stack::desired_fields`]).
+    pub fn fields(&self) -> &BTreeMap<String, Expr> {
+        &self.fields
+    }
+
+    /// Sets a field. Its value is checked against the field's type when the
+    /// stack is built; the `stack!` macro checks it at compile time instead,
+    /// through [`IntoField`].
+    pub fn set(&mut self, field: &str, value: impl Into<Expr>) -> &mut Self {
+        self.fields.insert(field.to_owned(), value.into());
+        self
+    }
+
+    /// Orders this resource after `resource`, though no reference shows it.
+    pub fn depends_on(&mut self, resource: &str) -> &mut Self {
+        self.depends_on.insert(resource.to_owned());
+        self
+    }
+
+    /// The names of the resources this one needs to exist first: those its
+    /// fields reference and those named by `depends_on`.
+    pub fn dependencies(&self) -> BTreeSet<&str> {
+        self.fields
+            .values()
+            .flat_map(Expr::references)
+            .map(|r| r.resource.as_str())
+            .chain(self.depends_on.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// A whole declared stack: its name, its region and its resources.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    name: String,
+    region: String,
+    default_tags: BTreeMap<String, String>,
+    resources: Vec<ResourceDecl>,
+}
+
+impl Stack {
+    /// Starts a stack called `name` in `region`.
+    pub fn builder(name: &str, region: &str) -> StackBuilder {
+        StackBuilder {
+            stack: Stack {
+                name: name.to_owned(),
+                region: region.to_owned(),
+                default_tags: BTreeMap::new(),
+                resources: Vec::new(),
+            },
+            errors: Vec::new(),
+        }
+    }
+
+    /// The stack's name, carried by every resource in the `infra:stack` tag.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The AWS region the stack lives in.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The declared resources, in declaration order.
+    pub fn resources(&self) -> &[ResourceDecl] {
+        &self.resources
+    }
+
+    /// The resource called `name`.
+    pub fn resource(&self, name: &str) -> Option<&ResourceDecl> {
+        self.resources.iter().find(|r| r.name == name)
+    }
+
+    /// The fields the engine manages for `resource`: the declared ones with the
+    /// catalog's defaults, and for a taggable type the tags merged with the
+    /// stack's default tags and the ownership tags `infra:stack` and
+    /// `infra:resource`.
+    pub fn desired_fields(&self, resource: &ResourceDecl) -> BTreeMap<String, Expr> {
+        let mut fields = resource.fields.clone();
+        for field in resource.schema.fields {
+            if let (Presence::Default(default), false) =
+                (&field.presence, fields.contains_key(field.name))
+            {
+                fields.insert(field.name.to_owned(), Expr::Value(literal_value(default)));
+            }
+        }
+        if resource.schema.taggable {
+            let mut tags: BTreeMap<String, Expr> = self
+                .default_tags
+                .iter()
+                .map(|(k, v)| (k.clone(), Expr::Value(Value::String(v.clone()))))
+                .collect();
+            if let Some(Expr::Map(declared)) = fields.get("tags") {
+                tags.extend(declared.clone());
+            }
+            tags.insert(
+                crate::STACK_TAG.to_owned(),
+                Expr::Value(Value::String(self.name.clone())),
+            );
+            tags.insert(
+                crate::RESOURCE_TAG.to_owned(),
+                Expr::Value(Value::String(resource.name.clone())),
+            );
+            fields.insert("tags".to_owned(), Expr::Map(tags));
+        }
+        fields
+    }
+}
+
+fn literal_value(literal: &Literal) -> Value {
+    match *literal {
+        Literal::Bool(b) => Value::Bool(b),
+        Literal::Str(s) => Value::String(s.to_owned()),
+        Literal::Int(i) => Value::from(i),
+    }
+}
+
+/// Why a stack is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StackError {
+    /// The type path is not in the catalog.
+    #[error("resource `{resource}`: there is no resource type `{path}`")]
+    UnknownType {
+        /// The resource's name.
+        resource: String,
+        /// The type path given.
+        path: String,
+    },
+    /// Two resources share a name.
+    #[error("two resources are called `{0}`; resource names must be unique in a stack")]
+    Duplicate(String),
+    /// A field the type does not have.
+    #[error("resource `{resource}` ({path}) has no field `{field}`")]
+    UnknownField {
+        /// The resource's name.
+        resource: String,
+        /// Its type path.
+        path: &'static str,
+        /// The field given.
+        field: String,
+    },
+    /// A required field is not set.
+    #[error("resource `{resource}` ({path}) needs the field `{field}`")]
+    MissingField {
+        /// The resource's name.
+        resource: String,
+        /// Its type path.
+        path: &'static str,
+        /// The field missing.
+        field: &'static str,
+    },
+    /// A field's value is not acceptable.
+    #[error("resource `{resource}`, field `{field}`: {reason}")]
+    InvalidValue {
+        /// The resource's name.
+        resource: String,
+        /// The field.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A reference names a resource or attribute that does not exist.
+    #[error("resource `{resource}` references `{reference}`, which {reason}")]
+    BadReference {
+        /// The referencing resource.
+        resource: String,
+        /// The reference.
+        reference: Reference,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The references form a cycle.
+    #[error("dependency cycle: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+}
+
+/// Builds a [`Stack`] and checks it: types, fields, values, references, cycles.
+///
+/// The `stack!` macro expands to calls on a builder; it can also be used
+/// directly, to build stacks from data.
+#[derive(Debug)]
+pub struct StackBuilder {
+    stack: Stack,
+    errors: Vec<StackError>,
+}
+
+impl StackBuilder {
+    /// Adds a tag that every taggable resource of the stack carries.
+    pub fn default_tag(&mut self, key: &str, value: &str) -> &mut Self {
+        self.stack
+            .default_tags
+            .insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Declares a resource of the type at `path` (`ec2::Vpc`), to be filled in
+    /// through the returned [`ResourceDecl`].
+    pub fn resource(&mut self, name: &str, path: &str) -> Result<&mut ResourceDecl, StackError> {
+        let schema = infra_schema::find(path).ok_or_else(|| StackError::UnknownType {
+            resource: name.to_owned(),
+            path: path.to_owned(),
+        })?;
+        Ok(self.resource_of(name, schema))
+    }
+
+    /// Declares a resource of the given catalog type.
+    pub fn resource_of(&mut self, name: &str, schema: &'static ResourceSchema) -> &mut ResourceDecl {
+        if self.stack.resources.iter().any(|r| r.name == name) {
+            self.errors.push(StackError::Duplicate(name.to_owned()));
+        }
+        self.stack.resources.push(ResourceDecl {
+            name: name.to_owned(),
+            schema,
+            fields: BTreeMap::new(),
+            depends_on: BTreeSet::new(),
+        });
+        let last = self.stack.resources.len() - 1;
+        &mut self.stack.resources[last]
+    }
+
+    /// Checks the stack and returns it, or the first problem found.
+    pub fn build(self) -> Result<Stack, StackError> {
+        if let Some(error) = self.errors.into_iter().next() {
+            return Err(error);
+        }
+        let stack = self.stack;
+        for resource in &stack.resources {
+            check_resource(&stack, resource)?;
+        }
+        crate::graph::Graph::of(&stack)?;
+        Ok(stack)
+    }
+}
+
+fn check_resource(stack: &Stack, resource: &ResourceDecl) -> Result<(), StackError> {
+    let schema = resource.schema;
+    for (name, value) in &resource.fields {
+        let field = schema.field(name).ok_or_else(|| StackError::UnknownField {
+            resource: resource.name.clone(),
+            path: schema.path,
+            field: name.clone(),
+        })?;
+        if let Expr::Value(value) = value {
+            types::check_literal(&field.ty, value).map_err(|reason| StackError::InvalidValue {
+                resource: resource.name.clone(),
+                field: name.clone(),
+                reason,
+            })?;
+        }
+        if field.ty == ValueType::Tags && !matches!(value, Expr::Map(_)) {
+            return Err(StackError::InvalidValue {
+                resource: resource.name.clone(),
+                field: name.clone(),
+                reason: "tags are a map of keys to values".to_owned(),
+            });
+        }
+    }
+    if let Some(missing) = schema
+        .fields
+        .iter()
+        .find(|f| matches!(f.presence, Presence::Required) && !resource.fields.contains_key(f.name))
+    {
+        return Err(StackError::MissingField {
+            resource: resource.name.clone(),
+            path: schema.path,
+            field: missing.name,
+        });
+    }
+    for reference in resource.fields.values().flat_map(Expr::references) {
+        let bad = |reason| StackError::BadReference {
+            resource: resource.name.clone(),
+            reference: reference.clone(),
+            reason,
+        };
+        let target = stack
+            .resource(&reference.resource)
+            .ok_or_else(|| bad("is not a resource of the stack"))?;
+        target
+            .schema
+            .referenceable(&reference.attribute)
+            .ok_or_else(|| bad("is not a field or attribute of that resource type"))?;
+    }
+    for dependency in &resource.depends_on {
+        if stack.resource(dependency).is_none() {
+            return Err(StackError::BadReference {
+                resource: resource.name.clone(),
+                reference: Reference {
+                    resource: dependency.clone(),
+                    attribute: String::new(),
+                },
+                reason: "is not a resource of the stack",
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{ec2::VpcId, Ref};
+
+    fn network() -> StackBuilder {
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder.default_tag("team", "core");
+        builder
+            .resource("vpc", "ec2::Vpc")
+            .expect("in catalog")
+            .set("cidr_block", "10.0.0.0/16");
+        builder
+            .resource("subnet", "ec2::Subnet")
+            .expect("in catalog")
+            .set("vpc_id", Ref::<VpcId>::new("vpc", "id"))
+            .set("cidr_block", "10.0.1.0/24");
+        builder
+    }
+
+    #[test]
+    fn defaults_and_ownership_tags_are_filled_in() {
+        let stack = network().build().expect("valid");
+        let vpc = stack.resource("vpc").expect("declared");
+        let fields = stack.desired_fields(vpc);
+        assert_eq!(
+            fields["enable_dns_support"],
+            Expr::Value(Value::Bool(true))
+        );
+        let Expr::Map(tags) = &fields["tags"] else {
+            panic!("tags are a map")
+        };
+        assert_eq!(tags["infra:stack"], Expr::Value("demo".into()));
+        assert_eq!(tags["infra:resource"], Expr::Value("vpc".into()));
+        assert_eq!(tags["team"], Expr::Value("core".into()));
+    }
+
+    #[test]
+    fn dependencies_come_from_references() {
+        let stack = network().build().expect("valid");
+        let subnet = stack.resource("subnet").expect("declared");
+        assert_eq!(subnet.dependencies().into_iter().collect::<Vec<_>>(), ["vpc"]);
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        let mut builder = network();
+        builder
+            .resource("vpc", "ec2::Vpc")
+            .expect("in catalog")
+            .set("cidr_block", "10.1.0.0/16");
+        assert_eq!(
+            builder.build().unwrap_err(),
+            StackError::Duplicate("vpc".into())
+        );
+
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder.resource("vpc", "ec2::Vpc").expect("in catalog");
+        assert!(matches!(
+            builder.build(),
+            Err(StackError::MissingField { field: "cidr_block", .. })
+        ));
+
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder
+            .resource("vpc", "ec2::Vpc")
+            .expect("in catalog")
+            .set("cidr_block", "10.0.0.0/33");
+        let error = builder.build().unwrap_err().to_string();
+        assert!(error.contains("cidr_block"), "{error}");
+
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder
+            .resource("subnet", "ec2::Subnet")
+            .expect("in catalog")
+            .set("vpc_id", Ref::<VpcId>::new("nope", "id"))
+            .set("cidr_block", "10.0.1.0/24");
+        assert!(matches!(
+            builder.build(),
+            Err(StackError::BadReference { .. })
+        ));
+        assert!(matches!(
+            Stack::builder("demo", "eu-west-2").resource("x", "ec2::Nope"),
+            Err(StackError::UnknownType { .. })
+        ));
+    }
+}

@@ -1,0 +1,533 @@
+//! Plans as plain data: for each resource an [`Action`] and, per field, the value
+//! before and after. A plan is computed by [`diff`] from a stack and a (refreshed)
+//! state, without touching the cloud, and is what apply executes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+
+use serde::{Deserialize, Serialize};
+
+use crate::graph::Graph;
+use crate::model::{Expr, Reference, Stack, StackError, Value};
+use crate::state::{ResourceState, State};
+
+/// What apply will do to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Create it: it is declared and does not exist.
+    Create,
+    /// Change it in place.
+    Update,
+    /// Delete it and create it anew: a field that AWS cannot change has changed.
+    Replace,
+    /// Delete it: it exists and is no longer declared.
+    Delete,
+    /// Nothing: it is as declared.
+    NoOp,
+}
+
+impl Action {
+    /// The sign `terraform plan` shows for the action.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::NoOp => " ",
+        }
+    }
+}
+
+/// A value in a plan: known now, or known only after apply (an id AWS assigns).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Planned {
+    /// The value is known.
+    Known(Value),
+    /// The value depends on something AWS will assign during apply.
+    Unknown,
+}
+
+impl fmt::Display for Planned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Planned::Known(value) => write!(f, "{value}"),
+            Planned::Unknown => f.write_str("(known after apply)"),
+        }
+    }
+}
+
+/// One field's change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The field.
+    pub field: String,
+    /// Its value now; `None` for a resource being created.
+    pub before: Option<Value>,
+    /// Its value after apply; `None` for a resource being deleted.
+    pub after: Option<Planned>,
+    /// Whether this change is what forces the resource to be replaced.
+    pub forces_replacement: bool,
+}
+
+/// What apply will do to one resource, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    /// The resource's name in the stack.
+    pub name: String,
+    /// Its type's stable name.
+    pub type_name: String,
+    /// What will be done.
+    pub action: Action,
+    /// The fields that change (for a creation every field, for a deletion none).
+    pub fields: Vec<FieldChange>,
+    /// The declared fields, references unresolved: apply resolves them once what
+    /// they reference exists. Empty for a deletion.
+    pub desired: BTreeMap<String, Expr>,
+    /// The resources this one needs first.
+    pub dependencies: Vec<String>,
+    /// The resource as refreshed before planning, when it exists.
+    pub prior: Option<ResourceState>,
+}
+
+impl ResourceChange {
+    /// The fields whose change forces the replacement.
+    pub fn replacement_causes(&self) -> impl Iterator<Item = &str> {
+        self.fields
+            .iter()
+            .filter(|f| f.forces_replacement)
+            .map(|f| f.field.as_str())
+    }
+}
+
+/// How many resources a plan adds, changes and destroys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Created, replacements included.
+    pub to_add: usize,
+    /// Updated in place.
+    pub to_change: usize,
+    /// Deleted, replacements included.
+    pub to_destroy: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Plan: {} to add, {} to change, {} to destroy.",
+            self.to_add, self.to_change, self.to_destroy
+        )
+    }
+}
+
+/// What apply will do to a stack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The stack's name.
+    pub stack: String,
+    /// The stack's region.
+    pub region: String,
+    /// The lineage of the state the plan was made from.
+    pub lineage: String,
+    /// The serial of the state the plan was made from: apply refuses a plan made
+    /// from an older state.
+    pub serial: u64,
+    /// One change per declared or recorded resource, in dependency order.
+    pub changes: Vec<ResourceChange>,
+    /// Resources recorded in state that refresh found deleted outside the engine
+    /// and that are no longer declared: apply forgets them.
+    pub vanished: Vec<String>,
+}
+
+impl Plan {
+    /// How many resources the plan adds, changes and destroys.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for change in &self.changes {
+            match change.action {
+                Action::Create => summary.to_add += 1,
+                Action::Update => summary.to_change += 1,
+                Action::Replace => {
+                    summary.to_add += 1;
+                    summary.to_destroy += 1;
+                }
+                Action::Delete => summary.to_destroy += 1,
+                Action::NoOp => {}
+            }
+        }
+        summary
+    }
+
+    /// Whether apply would change anything.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.vanished.is_empty()
+    }
+
+    /// The change planned for `name`.
+    pub fn change(&self, name: &str) -> Option<&ResourceChange> {
+        self.changes.iter().find(|c| c.name == name)
+    }
+
+    /// The plan for people, as `terraform plan` prints it.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let pending: Vec<_> = self
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp)
+            .collect();
+        if pending.is_empty() {
+            out.push_str("No changes. Your infrastructure matches the configuration.\n");
+            return out;
+        }
+        out.push_str("Resource actions are indicated with the following symbols:\n");
+        for action in [Action::Create, Action::Update, Action::Replace, Action::Delete] {
+            if pending.iter().any(|c| c.action == action) {
+                let what = match action {
+                    Action::Create => "create",
+                    Action::Update => "update in-place",
+                    Action::Replace => "destroy and then create replacement",
+                    _ => "destroy",
+                };
+                let _ = writeln!(out, "  {:>3} {what}", action.symbol());
+            }
+        }
+        out.push_str("\ninfra will perform the following actions:\n");
+        for change in pending {
+            out.push('\n');
+            render_change(&mut out, change);
+        }
+        let _ = writeln!(out, "\n{}", self.summary());
+        out
+    }
+}
+
+fn render_change(out: &mut String, change: &ResourceChange) {
+    let verb = match change.action {
+        Action::Create => "will be created".to_owned(),
+        Action::Update => "will be updated in-place".to_owned(),
+        Action::Replace => format!(
+            "must be replaced ({} forces replacement)",
+            change
+                .replacement_causes()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Action::Delete => "will be destroyed".to_owned(),
+        Action::NoOp => "is unchanged".to_owned(),
+    };
+    let _ = writeln!(out, "  # {} {verb}", change.name);
+    let _ = writeln!(
+        out,
+        "  {} resource \"{}\" \"{}\" {{",
+        change.action.symbol(),
+        change.type_name,
+        change.name
+    );
+    let width = change
+        .fields
+        .iter()
+        .map(|f| f.field.len())
+        .chain(std::iter::once(2))
+        .max()
+        .unwrap_or(2);
+    if let Some(prior) = &change.prior {
+        let _ = writeln!(out, "        {:width$} = {}", "id", Value::from(prior.id.as_str()));
+    }
+    for field in &change.fields {
+        let (sign, value) = match (&field.before, &field.after) {
+            (None, Some(after)) => ("+", after.to_string()),
+            (Some(before), None) => ("-", before.to_string()),
+            (Some(before), Some(after)) => ("~", format!("{before} -> {after}")),
+            (None, None) => continue,
+        };
+        let note = if field.forces_replacement {
+            " # forces replacement"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "      {sign} {:width$} = {value}{note}", field.field);
+    }
+    if matches!(change.action, Action::Create | Action::Replace) {
+        if let Some(schema) = infra_schema::find_by_type_name(&change.type_name) {
+            for attribute in schema.attributes {
+                if !change.fields.iter().any(|f| f.field == attribute.name) {
+                    let _ = writeln!(
+                        out,
+                        "      + {:width$} = (known after apply)",
+                        attribute.name
+                    );
+                }
+            }
+        }
+    }
+    out.push_str("    }\n");
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The stack is not valid.
+    #[error(transparent)]
+    Stack(#[from] StackError),
+}
+
+/// The plan that brings `state` to what `stack` declares.
+///
+/// `state` should be freshly refreshed from the cloud (see
+/// [`Engine::plan`](crate::Engine::plan)); this function only compares.
+pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
+    let graph = Graph::of(stack)?;
+    // Field values as they will be after apply, for references between resources.
+    let mut planned: BTreeMap<&str, BTreeMap<String, Planned>> = BTreeMap::new();
+    let mut fresh: BTreeSet<&str> = BTreeSet::new();
+    let mut changes = Vec::new();
+
+    for &name in graph.order() {
+        let Some(declared) = stack.resource(name) else {
+            continue;
+        };
+        let schema = declared.schema();
+        let desired = stack.desired_fields(declared);
+        let lookup = |reference: &Reference| -> Planned {
+            let target = reference.resource.as_str();
+            if let Some(value) = planned.get(target).and_then(|f| f.get(&reference.attribute)) {
+                return value.clone();
+            }
+            if fresh.contains(target) {
+                return Planned::Unknown;
+            }
+            state
+                .lookup(reference)
+                .map_or(Planned::Unknown, Planned::Known)
+        };
+        let after: BTreeMap<String, Planned> = desired
+            .iter()
+            .map(|(field, expr)| (field.clone(), resolve(expr, &lookup)))
+            .collect();
+
+        let prior = state
+            .resources
+            .get(name)
+            .filter(|prior| prior.type_name == schema.type_name);
+        let (action, fields) = match prior {
+            None => {
+                let fields = after
+                    .iter()
+                    .map(|(field, value)| FieldChange {
+                        field: field.clone(),
+                        before: None,
+                        after: Some(value.clone()),
+                        forces_replacement: false,
+                    })
+                    .collect();
+                (Action::Create, fields)
+            }
+            Some(prior) => {
+                let fields: Vec<FieldChange> = after
+                    .iter()
+                    .filter(|(field, value)| match value {
+                        Planned::Known(value) => prior.inputs.get(*field) != Some(value),
+                        Planned::Unknown => true,
+                    })
+                    .map(|(field, value)| FieldChange {
+                        field: field.clone(),
+                        before: prior.inputs.get(field).cloned(),
+                        after: Some(value.clone()),
+                        forces_replacement: schema
+                            .field(field)
+                            .is_some_and(|f| f.forces_replacement),
+                    })
+                    .collect();
+                let action = if fields.is_empty() {
+                    Action::NoOp
+                } else if fields.iter().any(|f| f.forces_replacement) {
+                    Action::Replace
+                } else {
+                    Action::Update
+                };
+                (action, fields)
+            }
+        };
+        if matches!(action, Action::Create | Action::Replace) {
+            fresh.insert(name);
+        }
+        planned.insert(name, after);
+        changes.push(ResourceChange {
+            name: name.to_owned(),
+            type_name: schema.type_name.to_owned(),
+            action,
+            fields,
+            desired,
+            dependencies: declared.dependencies().into_iter().map(str::to_owned).collect(),
+            prior: prior.cloned(),
+        });
+    }
+
+    // A recorded resource of a type that changed is replaced by deleting the old one.
+    for (name, prior) in &state.resources {
+        let declared = stack.resource(name);
+        if declared.is_some_and(|d| d.schema().type_name == prior.type_name) {
+            continue;
+        }
+        changes.push(ResourceChange {
+            name: name.clone(),
+            type_name: prior.type_name.clone(),
+            action: Action::Delete,
+            fields: Vec::new(),
+            desired: BTreeMap::new(),
+            dependencies: prior.dependencies.clone(),
+            prior: Some(prior.clone()),
+        });
+    }
+
+    Ok(Plan {
+        stack: stack.name().to_owned(),
+        region: stack.region().to_owned(),
+        lineage: state.lineage.clone(),
+        serial: state.serial,
+        changes,
+        vanished: Vec::new(),
+    })
+}
+
+/// The plan that deletes every resource recorded in `state`.
+pub fn destroy(state: &State) -> Plan {
+    Plan {
+        stack: state.stack.clone(),
+        region: state.region.clone(),
+        lineage: state.lineage.clone(),
+        serial: state.serial,
+        changes: state
+            .resources
+            .iter()
+            .map(|(name, prior)| ResourceChange {
+                name: name.clone(),
+                type_name: prior.type_name.clone(),
+                action: Action::Delete,
+                fields: Vec::new(),
+                desired: BTreeMap::new(),
+                dependencies: prior.dependencies.clone(),
+                prior: Some(prior.clone()),
+            })
+            .collect(),
+        vanished: Vec::new(),
+    }
+}
+
+fn resolve(expr: &Expr, lookup: &impl Fn(&Reference) -> Planned) -> Planned {
+    let value = expr.resolve(&|reference| match lookup(reference) {
+        Planned::Known(value) => Some(value),
+        Planned::Unknown => None,
+    });
+    value.map_or(Planned::Unknown, Planned::Known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{ec2::VpcId, Ref};
+
+    fn stack(map_public_ip: bool) -> Stack {
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder
+            .resource("vpc", "ec2::Vpc")
+            .expect("in catalog")
+            .set("cidr_block", "10.0.0.0/16");
+        builder
+            .resource("subnet", "ec2::Subnet")
+            .expect("in catalog")
+            .set("vpc_id", Ref::<VpcId>::new("vpc", "id"))
+            .set("cidr_block", "10.0.1.0/24")
+            .set("map_public_ip_on_launch", map_public_ip);
+        builder.build().expect("valid")
+    }
+
+    /// The state apply would leave: every planned value recorded, ids made up.
+    fn applied(stack: &Stack) -> State {
+        let mut state = State::new(stack);
+        let plan = diff(stack, &state).expect("plans");
+        for change in &plan.changes {
+            let id = format!("{}-1", change.name);
+            let lookup = |r: &Reference| state.lookup(r);
+            let inputs = change
+                .desired
+                .iter()
+                .map(|(k, e)| (k.clone(), e.resolve(&lookup).expect("resolvable in order")))
+                .collect();
+            state.resources.insert(
+                change.name.clone(),
+                ResourceState {
+                    type_name: change.type_name.clone(),
+                    id: id.clone(),
+                    inputs,
+                    attributes: [("id".to_owned(), Value::from(id))].into(),
+                    dependencies: change.dependencies.clone(),
+                },
+            );
+        }
+        state
+    }
+
+    #[test]
+    fn an_empty_state_plans_every_creation_with_unknown_ids() {
+        let stack = stack(false);
+        let plan = diff(&stack, &State::new(&stack)).expect("plans");
+        assert_eq!(plan.summary().to_add, 2);
+        let subnet = plan.change("subnet").expect("planned");
+        let vpc_id = subnet.fields.iter().find(|f| f.field == "vpc_id").expect("field");
+        assert_eq!(vpc_id.after, Some(Planned::Unknown));
+        let text = plan.render();
+        assert!(text.contains("+ resource \"aws_ec2_vpc\" \"vpc\""), "{text}");
+        assert!(text.contains("vpc_id                  = (known after apply)"), "{text}");
+        assert!(text.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{text}");
+    }
+
+    #[test]
+    fn an_applied_stack_plans_nothing_and_a_changed_field_plans_an_update() {
+        let state = applied(&stack(false));
+        let plan = diff(&stack(false), &state).expect("plans");
+        assert!(!plan.has_changes(), "{}", plan.render());
+
+        let plan = diff(&stack(true), &state).expect("plans");
+        let change = plan.change("subnet").expect("planned");
+        assert_eq!(change.action, Action::Update);
+        assert_eq!(
+            change.fields,
+            [FieldChange {
+                field: "map_public_ip_on_launch".into(),
+                before: Some(Value::Bool(false)),
+                after: Some(Planned::Known(Value::Bool(true))),
+                forces_replacement: false,
+            }]
+        );
+        assert_eq!(plan.summary().to_change, 1);
+    }
+
+    #[test]
+    fn a_replacement_cascades_to_dependents_and_names_its_cause() {
+        let mut state = applied(&stack(false));
+        let vpc = state.resources.get_mut("vpc").expect("recorded");
+        vpc.inputs.insert("cidr_block".into(), "10.9.0.0/16".into());
+        let plan = diff(&stack(false), &state).expect("plans");
+        let vpc = plan.change("vpc").expect("planned");
+        assert_eq!(vpc.action, Action::Replace);
+        assert_eq!(vpc.replacement_causes().collect::<Vec<_>>(), ["cidr_block"]);
+        let subnet = plan.change("subnet").expect("planned");
+        assert_eq!(subnet.action, Action::Replace, "the new VPC has a new id");
+        assert_eq!(subnet.replacement_causes().collect::<Vec<_>>(), ["vpc_id"]);
+    }
+
+    #[test]
+    fn undeclared_resources_are_deleted() {
+        let state = applied(&stack(false));
+        let empty = Stack::builder("demo", "eu-west-2").build().expect("valid");
+        let plan = diff(&empty, &state).expect("plans");
+        assert_eq!(plan.summary().to_destroy, 2);
+        assert_eq!(destroy(&state).summary().to_destroy, 2);
+    }
+}

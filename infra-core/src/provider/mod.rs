@@ -1,0 +1,137 @@
+//! The boundary between the engine and a cloud: create, read, update and delete
+//! one resource, given its type and its resolved field values.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::model::Value;
+
+#[cfg(feature = "aws")]
+pub mod aws;
+
+/// What the engine asks a provider to make or change.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceRequest<'a> {
+    /// The stack's name.
+    pub stack: &'a str,
+    /// The resource's name in the stack.
+    pub name: &'a str,
+    /// The resource type's stable name: `aws_ec2_vpc`.
+    pub type_name: &'a str,
+    /// The managed fields, every reference resolved, tags merged.
+    pub inputs: &'a BTreeMap<String, Value>,
+}
+
+impl ResourceRequest<'_> {
+    /// The field `name`, if set.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.inputs.get(name).filter(|v| !v.is_null())
+    }
+
+    /// The string field `name`, if set.
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+
+    /// The boolean field `name`, if set.
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.get(name).and_then(Value::as_bool)
+    }
+
+    /// The integer field `name`, if set.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(Value::as_i64)
+    }
+
+    /// The tags to put on the resource.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        tags_of(self.get("tags"))
+    }
+
+    /// The string field `name`, or an error naming it when it is missing.
+    pub fn required_str(&self, name: &str) -> Result<&str, ProviderError> {
+        self.str(name).ok_or_else(|| ProviderError::Invalid {
+            message: format!("field `{name}` must be a string and is missing"),
+        })
+    }
+}
+
+/// A tag map from a `tags` value.
+pub fn tags_of(value: Option<&Value>) -> BTreeMap<String, String> {
+    value
+        .and_then(Value::as_object)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A resource as the cloud reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// The id the cloud gave it.
+    pub id: String,
+    /// The live value of every managed field.
+    pub inputs: BTreeMap<String, Value>,
+    /// The computed attributes (`id`, `arn`, …).
+    pub attributes: BTreeMap<String, Value>,
+}
+
+/// Why a provider call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProviderError {
+    /// The cloud refused or failed the call.
+    #[error("{operation} failed: {code}: {message}")]
+    Api {
+        /// The API operation: `CreateVpc`.
+        operation: &'static str,
+        /// The error code the cloud returned (`InvalidParameterValue`), or the kind
+        /// of failure when no response came back (`DispatchFailure`).
+        code: String,
+        /// The cloud's message.
+        message: String,
+    },
+    /// The request cannot be made: a field is missing or ill-formed.
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+    },
+    /// The provider does not manage this resource type (its cargo feature is off).
+    #[error("no provider for resource type `{0}` (is its cargo feature enabled?)")]
+    Unsupported(String),
+    /// A waiter ran out of time.
+    #[error("timed out after {seconds} s waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        seconds: u64,
+    },
+}
+
+/// A cloud the engine can manage resources in.
+#[async_trait]
+pub trait Provider: Send + Sync + fmt::Debug {
+    /// Creates the resource and returns it as the cloud reports it.
+    async fn create(&self, request: ResourceRequest<'_>) -> Result<Observed, ProviderError>;
+
+    /// Reads the resource `id` of type `type_name`; `None` when it no longer exists.
+    async fn read(&self, type_name: &str, id: &str) -> Result<Option<Observed>, ProviderError>;
+
+    /// Changes the fields that differ between `current` (the live values) and the
+    /// request, in place.
+    async fn update(
+        &self,
+        id: &str,
+        current: &BTreeMap<String, Value>,
+        request: ResourceRequest<'_>,
+    ) -> Result<Observed, ProviderError>;
+
+    /// Deletes the resource; deleting one already gone succeeds.
+    async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError>;
+}

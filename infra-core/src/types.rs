@@ -1,0 +1,284 @@
+//! The Rust types that stand for field values, so that rustc checks what a
+//! declaration puts in each field.
+//!
+//! Each field of the catalog has a value type ([`infra_schema::ValueType`]); here
+//! each value type has a marker type, and [`IntoField`] says which Rust values may
+//! fill it. A reference is a [`Ref`] typed by what it points at: `vpc.id` is a
+//! `Ref<ec2::VpcId>`, which fills a field that wants a VPC id and nothing else.
+//!
+//! ```
+//! use infra_core::types::{ec2::VpcId, IntoField, Ref};
+//! use infra_core::Expr;
+//!
+//! let vpc_id: Expr = IntoField::<VpcId>::into_expr(Ref::<VpcId>::new("vpc", "id"));
+//! assert_eq!(vpc_id.references()[0].to_string(), "vpc.id");
+//! ```
+//!
+//! A subnet id where a VPC id is expected does not compile:
+//!
+//! ```compile_fail
+//! use infra_core::types::{ec2::{SubnetId, VpcId}, IntoField, Ref};
+//! let _ = IntoField::<VpcId>::into_expr(Ref::<SubnetId>::new("subnet", "id"));
+//! ```
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use infra_schema::ValueType;
+
+use crate::model::{Expr, Reference, Value};
+
+/// A value that can fill a field whose value type is `T`.
+#[diagnostic::on_unimplemented(
+    message = "this field expects {T}, and `{Self}` is not one",
+    label = "expected {T}",
+    note = "a reference's type is what it points at: `vpc.id` is a `Ref<VpcId>`"
+)]
+pub trait IntoField<T> {
+    /// The value as a declared expression.
+    fn into_expr(self) -> Expr;
+}
+
+/// A typed reference to another resource's field or attribute.
+#[derive(Debug)]
+pub struct Ref<T> {
+    reference: Reference,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T> Ref<T> {
+    /// A reference to `attribute` of the resource called `resource`.
+    pub fn new(resource: &str, attribute: &str) -> Self {
+        Ref {
+            reference: Reference {
+                resource: resource.to_owned(),
+                attribute: attribute.to_owned(),
+            },
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<T> Clone for Ref<T> {
+    fn clone(&self) -> Self {
+        Ref {
+            reference: self.reference.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<T> IntoField<T> for Ref<T> {
+    fn into_expr(self) -> Expr {
+        Expr::Ref(self.reference)
+    }
+}
+
+macro_rules! marker {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {}
+    };
+}
+
+marker!(
+    /// Any string.
+    Text
+);
+marker!(
+    /// `true` or `false`.
+    Bool
+);
+marker!(
+    /// A whole number.
+    Int
+);
+marker!(
+    /// An IPv4 CIDR block such as `10.0.0.0/16`.
+    Cidr
+);
+marker!(
+    /// A map of tag keys to values.
+    Tags
+);
+
+impl IntoField<Text> for &str {
+    fn into_expr(self) -> Expr {
+        Expr::Value(Value::String(self.to_owned()))
+    }
+}
+
+impl IntoField<Text> for String {
+    fn into_expr(self) -> Expr {
+        Expr::Value(Value::String(self))
+    }
+}
+
+impl IntoField<Cidr> for &str {
+    fn into_expr(self) -> Expr {
+        Expr::Value(Value::String(self.to_owned()))
+    }
+}
+
+impl IntoField<Cidr> for ipnet::Ipv4Net {
+    fn into_expr(self) -> Expr {
+        Expr::Value(Value::String(self.to_string()))
+    }
+}
+
+impl IntoField<Bool> for bool {
+    fn into_expr(self) -> Expr {
+        Expr::Value(Value::Bool(self))
+    }
+}
+
+impl IntoField<Int> for i64 {
+    fn into_expr(self) -> Expr {
+        Expr::Value(Value::from(self))
+    }
+}
+
+/// Tags as the `stack!` macro and builders pass them.
+impl<V: IntoField<Text>> IntoField<Tags> for Vec<(&str, V)> {
+    fn into_expr(self) -> Expr {
+        Expr::Map(
+            self.into_iter()
+                .map(|(k, v)| (k.to_owned(), v.into_expr()))
+                .collect(),
+        )
+    }
+}
+
+impl IntoField<Tags> for BTreeMap<String, String> {
+    fn into_expr(self) -> Expr {
+        Expr::Map(
+            self.into_iter()
+                .map(|(k, v)| (k, Expr::Value(Value::String(v))))
+                .collect(),
+        )
+    }
+}
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {}
+
+        /// The id of a resource that exists outside the stack.
+        impl $crate::types::IntoField<$name> for &str {
+            fn into_expr(self) -> $crate::Expr {
+                $crate::Expr::Value($crate::Value::String(self.to_owned()))
+            }
+        }
+    };
+}
+
+macro_rules! aws_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $aws:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// The value as AWS spells it.
+            pub fn as_aws(self) -> &'static str {
+                match self {
+                    $($name::$variant => $aws),+
+                }
+            }
+        }
+
+        impl $crate::types::IntoField<$name> for $name {
+            fn into_expr(self) -> $crate::Expr {
+                $crate::Expr::Value($crate::Value::String(self.as_aws().to_owned()))
+            }
+        }
+    };
+}
+
+/// Value types of EC2.
+pub mod ec2 {
+    id!(
+        /// The id of a VPC, `vpc-…`.
+        VpcId
+    );
+    id!(
+        /// The id of a subnet, `subnet-…`.
+        SubnetId
+    );
+}
+
+/// Value types of DynamoDB.
+pub mod dynamodb {
+    aws_enum!(
+        /// How a table's capacity is paid for.
+        BillingMode {
+            /// On-demand: pay per request, no capacity to plan.
+            PayPerRequest => "PAY_PER_REQUEST",
+            /// Provisioned read and write capacity units.
+            Provisioned => "PROVISIONED",
+        }
+    );
+    aws_enum!(
+        /// The type of a key attribute.
+        AttributeType {
+            /// A string.
+            S => "S",
+            /// A number.
+            N => "N",
+            /// Binary data.
+            B => "B",
+        }
+    );
+}
+
+/// Why a literal `value` does not fit a field of type `ty`, or `Ok` when it does.
+///
+/// The `stack!` macro makes the same checks at compile time on literals; this
+/// catches values built at run time.
+pub fn check_literal(ty: &ValueType, value: &Value) -> Result<(), String> {
+    match (ty, value) {
+        (ValueType::Bool, Value::Bool(_)) => Ok(()),
+        (ValueType::Int { min, max }, Value::Number(n)) => match n.as_i64() {
+            Some(i) if (*min..=*max).contains(&i) => Ok(()),
+            _ => Err(format!("{n} is not a whole number from {min} to {max}")),
+        },
+        (ValueType::Cidr, Value::String(s)) => s
+            .parse::<ipnet::Ipv4Net>()
+            .map(drop)
+            .map_err(|_| format!("`{s}` is not an IPv4 CIDR block such as `10.0.0.0/16`")),
+        (ValueType::Name(rule), Value::String(s)) => rule.violation(s).map_or(Ok(()), Err),
+        (ValueType::Enum(schema), Value::String(s)) => {
+            if schema.variants.iter().any(|(_, aws)| aws == s) {
+                Ok(())
+            } else {
+                Err(format!("`{s}` is not one of the values of {}", schema.rust_path))
+            }
+        }
+        (ValueType::String | ValueType::Id(_), Value::String(_)) => Ok(()),
+        (ValueType::Tags, Value::Object(_)) => Ok(()),
+        (ty, value) => Err(format!("{value} is not a {}", ty.rust_type())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_are_checked_against_their_type() {
+        assert!(check_literal(&ValueType::Cidr, &"10.0.0.0/16".into()).is_ok());
+        assert!(check_literal(&ValueType::Cidr, &"10.0.0.0/33".into()).is_err());
+        assert!(check_literal(&ValueType::Bool, &"true".into()).is_err());
+        let int = ValueType::Int { min: 1, max: 10 };
+        assert!(check_literal(&int, &Value::from(10)).is_ok());
+        assert!(check_literal(&int, &Value::from(11)).is_err());
+        let mode = ValueType::Enum(&infra_schema::catalog::BILLING_MODE);
+        assert!(check_literal(&mode, &"PROVISIONED".into()).is_ok());
+        assert!(check_literal(&mode, &"SOMETIMES".into()).is_err());
+    }
+}
