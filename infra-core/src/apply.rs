@@ -163,7 +163,10 @@ pub async fn execute(
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
         .collect();
-    let mut waits: BTreeMap<&str, Vec<&str>> = deleting.iter().map(|c| (c.name.as_str(), Vec::new())).collect();
+    let mut waits: BTreeMap<&str, Vec<&str>> = deleting
+        .iter()
+        .map(|c| (c.name.as_str(), Vec::new()))
+        .collect();
     for change in &deleting {
         let dependencies = change
             .prior
@@ -194,7 +197,12 @@ pub async fn execute(
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
-        .map(|c| (c.name.as_str(), c.dependencies.iter().map(String::as_str).collect()))
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.dependencies.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     walk(
         &building,
@@ -308,11 +316,20 @@ impl Run<'_> {
             type_name: &change.type_name,
             inputs: &inputs,
         };
-        self.started(name, if action == Action::Replace { Action::Create } else { action });
+        self.started(
+            name,
+            if action == Action::Replace {
+                Action::Create
+            } else {
+                action
+            },
+        );
         let started = Instant::now();
         let observed = match (&change.prior, action) {
             (Some(prior), Action::Update) => {
-                self.provider.update(&prior.id, &prior.inputs, request).await
+                self.provider
+                    .update(&prior.id, &prior.inputs, request)
+                    .await
             }
             _ => self.provider.create(request).await,
         }

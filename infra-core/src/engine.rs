@@ -30,7 +30,7 @@ pub enum EngineError {
         /// Its id.
         id: String,
         /// What the provider said.
-        error: ProviderError,
+        error: Box<ProviderError>,
     },
     /// Apply did not complete.
     #[error(transparent)]
@@ -138,8 +138,10 @@ impl Engine {
     /// the resources found deleted outside the engine (removed from it).
     fn refreshed(
         &self,
-    ) -> Result<impl std::future::Future<Output = Result<(State, Vec<String>), EngineError>> + '_, EngineError>
-    {
+    ) -> Result<
+        impl std::future::Future<Output = Result<(State, Vec<String>), EngineError>> + '_,
+        EngineError,
+    > {
         let mut state = self.backend.load(&self.stack)?;
         Ok(async move {
             if !self.refresh {
@@ -155,7 +157,7 @@ impl Engine {
                             resource: name.clone(),
                             type_name: record.type_name.clone(),
                             id: record.id.clone(),
-                            error,
+                            error: Box::new(error),
                         })
                 })
                 .buffer_unordered(self.concurrency)

@@ -336,7 +336,11 @@ impl StackBuilder {
     }
 
     /// Declares a resource of the given catalog type.
-    pub fn resource_of(&mut self, name: &str, schema: &'static ResourceSchema) -> &mut ResourceDecl {
+    pub fn resource_of(
+        &mut self,
+        name: &str,
+        schema: &'static ResourceSchema,
+    ) -> &mut ResourceDecl {
         if self.stack.resources.iter().any(|r| r.name == name) {
             self.errors.push(StackError::Duplicate(name.to_owned()));
         }
@@ -452,10 +456,7 @@ mod tests {
         let stack = network().build().expect("valid");
         let vpc = stack.resource("vpc").expect("declared");
         let fields = stack.desired_fields(vpc);
-        assert_eq!(
-            fields["enable_dns_support"],
-            Expr::Value(Value::Bool(true))
-        );
+        assert_eq!(fields["enable_dns_support"], Expr::Value(Value::Bool(true)));
         let Expr::Map(tags) = &fields["tags"] else {
             panic!("tags are a map")
         };
@@ -468,7 +469,10 @@ mod tests {
     fn dependencies_come_from_references() {
         let stack = network().build().expect("valid");
         let subnet = stack.resource("subnet").expect("declared");
-        assert_eq!(subnet.dependencies().into_iter().collect::<Vec<_>>(), ["vpc"]);
+        assert_eq!(
+            subnet.dependencies().into_iter().collect::<Vec<_>>(),
+            ["vpc"]
+        );
     }
 
     #[test]
@@ -479,7 +483,7 @@ mod tests {
             .expect("in catalog")
             .set("cidr_block", "10.1.0.0/16");
         assert_eq!(
-            builder.build().unwrap_err(),
+            builder.build().expect_err("must be refused"),
             StackError::Duplicate("vpc".into())
         );
 
@@ -487,7 +491,10 @@ mod tests {
         builder.resource("vpc", "ec2::Vpc").expect("in catalog");
         assert!(matches!(
             builder.build(),
-            Err(StackError::MissingField { field: "cidr_block", .. })
+            Err(StackError::MissingField {
+                field: "cidr_block",
+                ..
+            })
         ));
 
         let mut builder = Stack::builder("demo", "eu-west-2");
@@ -495,7 +502,7 @@ mod tests {
             .resource("vpc", "ec2::Vpc")
             .expect("in catalog")
             .set("cidr_block", "10.0.0.0/33");
-        let error = builder.build().unwrap_err().to_string();
+        let error = builder.build().expect_err("must be refused").to_string();
         assert!(error.contains("cidr_block"), "{error}");
 
         let mut builder = Stack::builder("demo", "eu-west-2");

@@ -184,7 +184,12 @@ impl Plan {
             return out;
         }
         out.push_str("Resource actions are indicated with the following symbols:\n");
-        for action in [Action::Create, Action::Update, Action::Replace, Action::Delete] {
+        for action in [
+            Action::Create,
+            Action::Update,
+            Action::Replace,
+            Action::Delete,
+        ] {
             if pending.iter().any(|c| c.action == action) {
                 let what = match action {
                     Action::Create => "create",
@@ -236,21 +241,50 @@ fn render_change(out: &mut String, change: &ResourceChange) {
         .max()
         .unwrap_or(2);
     if let Some(prior) = &change.prior {
-        let _ = writeln!(out, "        {:width$} = {}", "id", Value::from(prior.id.as_str()));
+        let _ = writeln!(
+            out,
+            "        {:width$} = {}",
+            "id",
+            Value::from(prior.id.as_str())
+        );
     }
     for field in &change.fields {
-        let (sign, value) = match (&field.before, &field.after) {
-            (None, Some(after)) => ("+", after.to_string()),
-            (Some(before), None) => ("-", before.to_string()),
-            (Some(before), Some(after)) => ("~", format!("{before} -> {after}")),
-            (None, None) => continue,
-        };
         let note = if field.forces_replacement {
             " # forces replacement"
         } else {
             ""
         };
-        let _ = writeln!(out, "      {sign} {:width$} = {value}{note}", field.field);
+        let name = &field.field;
+        match (&field.before, &field.after) {
+            (None, Some(after)) => {
+                let _ = writeln!(
+                    out,
+                    "      + {name:width$} = {}{note}",
+                    render_planned(after, 8)
+                );
+            }
+            (Some(before), None) => {
+                let _ = writeln!(
+                    out,
+                    "      - {name:width$} = {}{note}",
+                    render_value(before, 8)
+                );
+            }
+            (Some(Value::Object(before)), Some(Planned::Known(Value::Object(after)))) => {
+                let _ = writeln!(out, "      ~ {name:width$} = {{{note}");
+                render_map_diff(out, before, after);
+                out.push_str("        }\n");
+            }
+            (Some(before), Some(after)) => {
+                let _ = writeln!(
+                    out,
+                    "      ~ {name:width$} = {} -> {}{note}",
+                    render_value(before, 8),
+                    render_planned(after, 8)
+                );
+            }
+            (None, None) => {}
+        }
     }
     if matches!(change.action, Action::Create | Action::Replace) {
         if let Some(schema) = infra_schema::find_by_type_name(&change.type_name) {
@@ -266,6 +300,69 @@ fn render_change(out: &mut String, change: &ResourceChange) {
         }
     }
     out.push_str("    }\n");
+}
+
+fn render_planned(value: &Planned, indent: usize) -> String {
+    match value {
+        Planned::Known(value) => render_value(value, indent),
+        Planned::Unknown => "(known after apply)".to_owned(),
+    }
+}
+
+/// A value as the plan shows it: scalars as JSON, maps and lists one entry a line.
+fn render_value(value: &Value, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let width = map.keys().map(|k| k.len() + 2).max().unwrap_or(0);
+            let mut out = String::from("{\n");
+            for (key, value) in map {
+                let key = format!("\"{key}\"");
+                let _ = writeln!(
+                    out,
+                    "{pad}    {key:width$} = {}",
+                    render_value(value, indent + 4)
+                );
+            }
+            let _ = write!(out, "{pad}}}");
+            out
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let mut out = String::from("[\n");
+            for item in items {
+                let _ = writeln!(out, "{pad}    {},", render_value(item, indent + 4));
+            }
+            let _ = write!(out, "{pad}]");
+            out
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The entries of a map that change, one a line, as `terraform plan` shows tags.
+fn render_map_diff(
+    out: &mut String,
+    before: &serde_json::Map<String, Value>,
+    after: &serde_json::Map<String, Value>,
+) {
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let width = keys.iter().map(|k| k.len() + 2).max().unwrap_or(0);
+    for key in keys {
+        let quoted = format!("\"{key}\"");
+        match (before.get(key), after.get(key)) {
+            (Some(b), Some(a)) if a == b => {}
+            (Some(b), Some(a)) => {
+                let _ = writeln!(out, "          ~ {quoted:width$} = {b} -> {a}");
+            }
+            (None, Some(a)) => {
+                let _ = writeln!(out, "          + {quoted:width$} = {a}");
+            }
+            (Some(b), None) => {
+                let _ = writeln!(out, "          - {quoted:width$} = {b}");
+            }
+            (None, None) => {}
+        }
+    }
 }
 
 /// Why a plan could not be made.
@@ -295,7 +392,10 @@ pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
         let desired = stack.desired_fields(declared);
         let lookup = |reference: &Reference| -> Planned {
             let target = reference.resource.as_str();
-            if let Some(value) = planned.get(target).and_then(|f| f.get(&reference.attribute)) {
+            if let Some(value) = planned
+                .get(target)
+                .and_then(|f| f.get(&reference.attribute))
+            {
                 return value.clone();
             }
             if fresh.contains(target) {
@@ -363,7 +463,11 @@ pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
             action,
             fields,
             desired,
-            dependencies: declared.dependencies().into_iter().map(str::to_owned).collect(),
+            dependencies: declared
+                .dependencies()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             prior: prior.cloned(),
         });
     }
@@ -479,12 +583,25 @@ mod tests {
         let plan = diff(&stack, &State::new(&stack)).expect("plans");
         assert_eq!(plan.summary().to_add, 2);
         let subnet = plan.change("subnet").expect("planned");
-        let vpc_id = subnet.fields.iter().find(|f| f.field == "vpc_id").expect("field");
+        let vpc_id = subnet
+            .fields
+            .iter()
+            .find(|f| f.field == "vpc_id")
+            .expect("field");
         assert_eq!(vpc_id.after, Some(Planned::Unknown));
         let text = plan.render();
-        assert!(text.contains("+ resource \"aws_ec2_vpc\" \"vpc\""), "{text}");
-        assert!(text.contains("vpc_id                  = (known after apply)"), "{text}");
-        assert!(text.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{text}");
+        assert!(
+            text.contains("+ resource \"aws_ec2_vpc\" \"vpc\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("vpc_id                  = (known after apply)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+            "{text}"
+        );
     }
 
     #[test]

@@ -167,7 +167,8 @@ impl LocalState {
             source,
         })?;
         json.push(b'\n');
-        self.write_atomically(&json).map_err(|source| self.io(source))
+        self.write_atomically(&json)
+            .map_err(|source| self.io(source))
     }
 
     fn write_atomically(&self, bytes: &[u8]) -> io::Result<()> {
@@ -206,7 +207,9 @@ mod tests {
     use super::*;
 
     fn stack() -> Stack {
-        Stack::builder("demo", "eu-west-2").build().expect("empty stack is valid")
+        Stack::builder("demo", "eu-west-2")
+            .build()
+            .expect("empty stack is valid")
     }
 
     #[test]
@@ -245,10 +248,16 @@ mod tests {
         let backend = LocalState::new(&path);
         let other = Stack::builder("other", "eu-west-2").build().expect("valid");
         backend.save(&mut State::new(&other)).expect("saved");
-        let error = backend.load(&stack()).unwrap_err().to_string();
+        let error = backend
+            .load(&stack())
+            .expect_err("must be refused")
+            .to_string();
         assert!(error.contains("`other`"), "{error}");
 
         fs::write(&path, "{ not json").expect("written");
-        assert!(matches!(backend.load(&stack()), Err(StateError::Corrupt { .. })));
+        assert!(matches!(
+            backend.load(&stack()),
+            Err(StateError::Corrupt { .. })
+        ));
     }
 }

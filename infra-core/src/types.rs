@@ -256,7 +256,10 @@ pub fn check_literal(ty: &ValueType, value: &Value) -> Result<(), String> {
             if schema.variants.iter().any(|(_, aws)| aws == s) {
                 Ok(())
             } else {
-                Err(format!("`{s}` is not one of the values of {}", schema.rust_path))
+                Err(format!(
+                    "`{s}` is not one of the values of {}",
+                    schema.rust_path
+                ))
             }
         }
         (ValueType::String | ValueType::Id(_), Value::String(_)) => Ok(()),

@@ -110,7 +110,12 @@ mod tests {
 
     #[tokio::test]
     async fn runs_after_dependencies_and_concurrently() {
-        let graph = nodes(&[("vpc", &[]), ("subnet", &["vpc"]), ("table", &[]), ("other", &[])]);
+        let graph = nodes(&[
+            ("vpc", &[]),
+            ("subnet", &["vpc"]),
+            ("table", &[]),
+            ("other", &[]),
+        ]);
         let log = Mutex::new(Vec::new());
         let in_flight = AtomicUsize::new(0);
         let peak = AtomicUsize::new(0);
@@ -135,16 +140,30 @@ mod tests {
         let log = log.into_inner().expect("not poisoned");
         let at = |n| log.iter().position(|&x| x == n);
         assert!(at("vpc") < at("subnet"));
-        assert!(peak.load(Ordering::SeqCst) >= 3, "independent nodes overlap");
+        assert!(
+            peak.load(Ordering::SeqCst) >= 3,
+            "independent nodes overlap"
+        );
     }
 
     #[tokio::test]
     async fn a_failure_skips_only_its_dependents() {
-        let graph = nodes(&[("vpc", &[]), ("subnet", &["vpc"]), ("deeper", &["subnet"]), ("table", &[])]);
+        let graph = nodes(&[
+            ("vpc", &[]),
+            ("subnet", &["vpc"]),
+            ("deeper", &["subnet"]),
+            ("table", &[]),
+        ]);
         let outcomes = walk(
             &graph,
             2,
-            |name| async move { if name == "vpc" { Err("boom") } else { Ok(name) } },
+            |name| async move {
+                if name == "vpc" {
+                    Err("boom")
+                } else {
+                    Ok(name)
+                }
+            },
             |_, _| {},
         )
         .await;

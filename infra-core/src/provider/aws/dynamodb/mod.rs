@@ -1,0 +1,3 @@
+//! DynamoDB resource types: tables.
+
+pub(crate) mod table;

@@ -1,0 +1,101 @@
+//! EC2 resource types: VPCs and subnets, and the tag handling they share.
+
+pub(crate) mod subnet;
+pub(crate) mod vpc;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::Client;
+
+use super::{api_error, tag_changes, user_tags};
+use crate::model::Value;
+use crate::provider::{ProviderError, ResourceRequest};
+
+/// How long a new VPC or subnet may take to become `available`.
+pub(crate) const AVAILABLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The tag specification that tags a new resource at creation; `None` without
+/// tags, since EC2 rejects a specification with no tag.
+pub(crate) fn tag_specification(
+    resource_type: ResourceType,
+    tags: &BTreeMap<String, String>,
+) -> Option<TagSpecification> {
+    if tags.is_empty() {
+        return None;
+    }
+    Some(
+        TagSpecification::builder()
+            .resource_type(resource_type)
+            .set_tags(Some(
+                tags.iter()
+                    .map(|(key, value)| Tag::builder().key(key).value(value).build())
+                    .collect(),
+            ))
+            .build(),
+    )
+}
+
+/// The `tags` input of a resource from the tags EC2 reports on it.
+pub(crate) fn observed_tags(tags: &[Tag]) -> Value {
+    user_tags(
+        tags.iter()
+            .filter_map(|tag| Some((tag.key()?, tag.value().unwrap_or_default()))),
+    )
+}
+
+/// Brings the tags of resource `id` from the live `current` inputs to the
+/// request's: `CreateTags` for added or changed tags, `DeleteTags` for removed
+/// keys, nothing when they already match.
+pub(crate) async fn update_tags(
+    client: &Client,
+    id: &str,
+    current: &BTreeMap<String, Value>,
+    request: &ResourceRequest<'_>,
+) -> Result<(), ProviderError> {
+    let changes = tag_changes(current, request);
+    if !changes.set.is_empty() {
+        client
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(
+                changes
+                    .set
+                    .iter()
+                    .map(|(key, value)| Tag::builder().key(key).value(value).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|err| api_error("CreateTags", err))?;
+    }
+    if !changes.remove.is_empty() {
+        // A tag with a key and no value deletes that key whatever its value.
+        client
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(
+                changes
+                    .remove
+                    .iter()
+                    .map(|key| Tag::builder().key(key).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|err| api_error("DeleteTags", err))?;
+    }
+    Ok(())
+}
+
+/// The region the client calls, for the ARNs EC2 does not report.
+pub(crate) fn region(client: &Client) -> Result<String, ProviderError> {
+    client
+        .config()
+        .region()
+        .map(|region| region.as_ref().to_owned())
+        .ok_or_else(|| ProviderError::Invalid {
+            message: "no AWS region is configured".to_owned(),
+        })
+}

@@ -1,0 +1,293 @@
+//! The AWS provider: one SDK client per enabled service, and the resource types
+//! each service module manages.
+//!
+//! Each resource type lives in its own module (`ec2::vpc`, `ec2::subnet`,
+//! `dynamodb::table`) with the same four functions as [`Provider`]; this module
+//! only dispatches on the type name and holds what they share: mapping SDK errors
+//! to [`ProviderError`], bounded polling, and tag bookkeeping.
+
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+use crate::model::Value;
+use crate::provider::{Observed, Provider, ProviderError, ResourceRequest};
+
+#[cfg(feature = "dynamodb")]
+pub(crate) mod dynamodb;
+#[cfg(feature = "ec2")]
+pub(crate) mod ec2;
+
+#[cfg(any(feature = "ec2", feature = "dynamodb"))]
+pub(crate) use shared::{
+    api_error, creation_tags, has_code, malformed, tag_changes, user_tags, vanished, wait_until,
+};
+
+/// The AWS provider: manages the resource types of every enabled service feature
+/// (`ec2`, `dynamodb`) in one region.
+#[derive(Debug, Clone)]
+pub struct AwsProvider {
+    #[cfg(feature = "ec2")]
+    ec2: aws_sdk_ec2::Client,
+    #[cfg(feature = "dynamodb")]
+    dynamodb: aws_sdk_dynamodb::Client,
+    region: String,
+}
+
+impl AwsProvider {
+    /// A provider for `region`, configured the way the AWS CLI is: credentials from
+    /// the usual chain (environment, profile, SSO, instance role…), and
+    /// `AWS_ENDPOINT_URL` and profile settings honoured. Throttled and transient
+    /// failures are retried up to 5 attempts.
+    pub async fn from_env(region: &str) -> Self {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_owned()))
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
+            .load()
+            .await;
+        Self::from_config(&config)
+    }
+
+    /// A provider using an already loaded SDK configuration; its region is the
+    /// configuration's (empty when it has none, and every call will then fail).
+    pub fn from_config(config: &aws_types::SdkConfig) -> Self {
+        Self {
+            #[cfg(feature = "ec2")]
+            ec2: aws_sdk_ec2::Client::new(config),
+            #[cfg(feature = "dynamodb")]
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            region: config
+                .region()
+                .map(|region| region.as_ref().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The region the provider manages resources in.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    async fn create(&self, request: ResourceRequest<'_>) -> Result<Observed, ProviderError> {
+        match request.type_name {
+            #[cfg(feature = "ec2")]
+            ec2::vpc::TYPE_NAME => ec2::vpc::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::subnet::TYPE_NAME => ec2::subnet::create(&self.ec2, request).await,
+            #[cfg(feature = "dynamodb")]
+            dynamodb::table::TYPE_NAME => dynamodb::table::create(&self.dynamodb, request).await,
+            other => Err(ProviderError::Unsupported(other.to_owned())),
+        }
+    }
+
+    async fn read(&self, type_name: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
+        let _ = id; // Unused when every service feature is off.
+        match type_name {
+            #[cfg(feature = "ec2")]
+            ec2::vpc::TYPE_NAME => ec2::vpc::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::subnet::TYPE_NAME => ec2::subnet::read(&self.ec2, id).await,
+            #[cfg(feature = "dynamodb")]
+            dynamodb::table::TYPE_NAME => dynamodb::table::read(&self.dynamodb, id).await,
+            other => Err(ProviderError::Unsupported(other.to_owned())),
+        }
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        current: &BTreeMap<String, Value>,
+        request: ResourceRequest<'_>,
+    ) -> Result<Observed, ProviderError> {
+        let _ = (id, current); // Unused when every service feature is off.
+        match request.type_name {
+            #[cfg(feature = "ec2")]
+            ec2::vpc::TYPE_NAME => ec2::vpc::update(&self.ec2, id, current, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::subnet::TYPE_NAME => ec2::subnet::update(&self.ec2, id, current, request).await,
+            #[cfg(feature = "dynamodb")]
+            dynamodb::table::TYPE_NAME => {
+                dynamodb::table::update(&self.dynamodb, id, current, request).await
+            }
+            other => Err(ProviderError::Unsupported(other.to_owned())),
+        }
+    }
+
+    async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError> {
+        let _ = id; // Unused when every service feature is off.
+        match type_name {
+            #[cfg(feature = "ec2")]
+            ec2::vpc::TYPE_NAME => ec2::vpc::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::subnet::TYPE_NAME => ec2::subnet::delete(&self.ec2, id).await,
+            #[cfg(feature = "dynamodb")]
+            dynamodb::table::TYPE_NAME => dynamodb::table::delete(&self.dynamodb, id).await,
+            other => Err(ProviderError::Unsupported(other.to_owned())),
+        }
+    }
+}
+
+/// What the service modules share. Only built with at least one service, since
+/// the SDK error types come from the service crates.
+#[cfg(any(feature = "ec2", feature = "dynamodb"))]
+mod shared {
+    use std::collections::BTreeMap;
+    use std::fmt;
+    use std::future::Future;
+    use std::time::Duration;
+
+    // Both SDK crates re-export the same `aws-smithy-*` types; take them from
+    // whichever is built.
+    #[cfg(all(feature = "dynamodb", not(feature = "ec2")))]
+    use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+    #[cfg(feature = "ec2")]
+    use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+    use crate::model::Value;
+    use crate::provider::{tags_of, ProviderError, ResourceRequest};
+
+    /// `err` as a [`ProviderError::Api`] of `operation`: the service's error code
+    /// and message when AWS answered, else the kind of failure (`DispatchFailure`,
+    /// `TimeoutError`, …) and the whole error chain, which is where the useful
+    /// part (connection refused, no credentials) is.
+    pub(crate) fn api_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> ProviderError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug,
+    {
+        let code = err.code().map(str::to_owned);
+        let message = match (&code, err.message()) {
+            (Some(_), Some(message)) => message.to_owned(),
+            _ => DisplayErrorContext(&err).to_string(),
+        };
+        let code = code.unwrap_or_else(|| failure_kind(&err).to_owned());
+        ProviderError::Api {
+            operation,
+            code,
+            message,
+        }
+    }
+
+    /// The kind of an SDK failure that carries no service error code.
+    fn failure_kind<E, R>(err: &SdkError<E, R>) -> &'static str {
+        match err {
+            SdkError::ConstructionFailure(_) => "ConstructionFailure",
+            SdkError::TimeoutError(_) => "TimeoutError",
+            SdkError::DispatchFailure(_) => "DispatchFailure",
+            SdkError::ResponseError(_) => "ResponseError",
+            SdkError::ServiceError(_) => "ServiceError",
+            _ => "SdkError",
+        }
+    }
+
+    /// Whether AWS answered `err` with the error code `code`
+    /// (`InvalidVpcID.NotFound`, `ResourceNotFoundException`, …).
+    pub(crate) fn has_code<E, R>(err: &SdkError<E, R>, code: &str) -> bool
+    where
+        E: ProvideErrorMetadata,
+    {
+        err.code() == Some(code)
+    }
+
+    /// A response of `operation` that lacks `what`, which AWS always sends.
+    pub(crate) fn malformed(operation: &'static str, what: &str) -> ProviderError {
+        ProviderError::Api {
+            operation,
+            code: "MalformedResponse".to_owned(),
+            message: format!("the response has no {what}"),
+        }
+    }
+
+    /// A resource that was just created or changed and then could not be read.
+    pub(crate) fn vanished(operation: &'static str, what: &str, id: &str) -> ProviderError {
+        ProviderError::Api {
+            operation,
+            code: "NotFound".to_owned(),
+            message: format!("{what} `{id}` was not found right after it was created or changed"),
+        }
+    }
+
+    /// Polls `ready` until it says yes, with a growing delay (0.5 s up to 10 s),
+    /// for at most `timeout`; [`ProviderError::Timeout`] naming `what` after that.
+    pub(crate) async fn wait_until<F, Fut>(
+        what: &str,
+        timeout: Duration,
+        mut ready: F,
+    ) -> Result<(), ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<bool, ProviderError>>,
+    {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut delay = Duration::from_millis(500);
+        loop {
+            if ready().await? {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() + delay > deadline {
+                return Err(ProviderError::Timeout {
+                    what: what.to_owned(),
+                    seconds: timeout.as_secs(),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// Whether AWS reserves the tag key: `aws:` tags are AWS's own (CloudFormation,
+    /// Service Catalog…), cannot be set or removed, and are never reported.
+    fn is_reserved(key: &str) -> bool {
+        key.get(..4)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
+    }
+
+    /// The `tags` input value of a resource: every tag AWS reports but its own.
+    pub(crate) fn user_tags<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+        Value::Object(
+            tags.into_iter()
+                .filter(|(key, _)| !is_reserved(key))
+                .map(|(key, value)| (key.to_owned(), Value::String(value.to_owned())))
+                .collect(),
+        )
+    }
+
+    /// The tags to change to go from the live `current` inputs to the request's.
+    #[derive(Debug, Default)]
+    pub(crate) struct TagChanges {
+        /// Tags to add or whose value changes.
+        pub(crate) set: BTreeMap<String, String>,
+        /// Keys to remove.
+        pub(crate) remove: Vec<String>,
+    }
+
+    /// The tag diff between the live inputs and the request, `aws:` tags left out.
+    pub(crate) fn tag_changes(
+        current: &BTreeMap<String, Value>,
+        request: &ResourceRequest<'_>,
+    ) -> TagChanges {
+        let current = tags_of(current.get("tags"));
+        let desired = request.tags();
+        TagChanges {
+            set: desired
+                .iter()
+                .filter(|(key, value)| !is_reserved(key) && current.get(*key) != Some(*value))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+            remove: current
+                .keys()
+                .filter(|key| !is_reserved(key) && !desired.contains_key(*key))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The request's tags, `aws:` ones left out, for the create call.
+    pub(crate) fn creation_tags(request: &ResourceRequest<'_>) -> BTreeMap<String, String> {
+        let mut tags = request.tags();
+        tags.retain(|key, _| !is_reserved(key));
+        tags
+    }
+}

@@ -1,0 +1,248 @@
+//! The syntax of `stack!`, parsed with `syn`. Every node keeps the user's tokens,
+//! so that every error can point at them.
+//!
+//! ```text
+//! stack! {
+//!     name = "identity-e2e-backend";
+//!     region = "eu-west-2";
+//!     default_tags = { "team": "identity" };
+//!
+//!     let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16" };
+//!     let public_a = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.0.1.0/24" };
+//! }
+//! ```
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{braced, bracketed, Ident, Lit, LitStr, Path, Token};
+
+/// A whole `stack! { … }` body.
+pub(crate) struct StackDef {
+    pub(crate) settings: Vec<Setting>,
+    pub(crate) resources: Vec<ResourceDef>,
+}
+
+/// `name = "…";` and the like.
+pub(crate) struct Setting {
+    pub(crate) key: Ident,
+    pub(crate) value: Value,
+}
+
+/// `let name = ec2::Vpc { field: value, … };`
+pub(crate) struct ResourceDef {
+    pub(crate) name: Ident,
+    pub(crate) ty: Path,
+    pub(crate) fields: Vec<FieldDef>,
+    /// The closing brace, where a missing field is reported.
+    pub(crate) body_span: Span,
+}
+
+impl ResourceDef {
+    /// Where the type path ends, for errors about the type.
+    pub(crate) fn ty_span(&self) -> Span {
+        self.ty
+            .segments
+            .last()
+            .map_or_else(Span::call_site, |segment| segment.ident.span())
+    }
+}
+
+/// `field: value` in a resource body.
+pub(crate) struct FieldDef {
+    pub(crate) name: Ident,
+    pub(crate) value: Value,
+}
+
+/// A value: a literal, a reference, an enum variant, a map or a list.
+pub(crate) enum Value {
+    /// `"text"`, `true`, `42`.
+    Lit(Lit),
+    /// `vpc.id`: another resource's field or attribute.
+    Ref(RefExpr),
+    /// `PayPerRequest`: a variant of the field's enum.
+    Variant(Ident),
+    /// `{ "key": value, … }`.
+    Map(Span, Vec<(LitStr, Value)>),
+    /// `[value, …]`.
+    List(Span, Vec<Value>),
+}
+
+/// `resource.attribute`.
+pub(crate) struct RefExpr {
+    pub(crate) resource: Ident,
+    pub(crate) dot: Token![.],
+    pub(crate) attribute: Ident,
+}
+
+impl ToTokens for RefExpr {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.resource.to_tokens(tokens);
+        self.dot.to_tokens(tokens);
+        self.attribute.to_tokens(tokens);
+    }
+}
+
+impl Value {
+    /// The tokens the user wrote, for error spans.
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Value::Lit(lit) => lit.span(),
+            Value::Ref(reference) => reference.resource.span(),
+            Value::Variant(ident) => ident.span(),
+            Value::Map(span, _) | Value::List(span, _) => *span,
+        }
+    }
+
+    /// Every reference inside the value.
+    pub(crate) fn references(&self) -> Vec<&RefExpr> {
+        match self {
+            Value::Ref(reference) => vec![reference],
+            Value::Map(_, entries) => entries.iter().flat_map(|(_, v)| v.references()).collect(),
+            Value::List(_, items) => items.iter().flat_map(Value::references).collect(),
+            Value::Lit(_) | Value::Variant(_) => Vec::new(),
+        }
+    }
+}
+
+impl Parse for StackDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut settings = Vec::new();
+        let mut resources = Vec::new();
+        while !input.is_empty() {
+            if input.peek(Token![let]) {
+                resources.push(input.parse()?);
+            } else if input.peek(Ident) && input.peek2(Token![=]) {
+                let key: Ident = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let value = input.parse()?;
+                input.parse::<Token![;]>()?;
+                settings.push(Setting { key, value });
+            } else {
+                return Err(input.error(
+                    "expected a setting (`name = \"…\";`) or a resource (`let vpc = ec2::Vpc { … };`)",
+                ));
+            }
+        }
+        Ok(StackDef {
+            settings,
+            resources,
+        })
+    }
+}
+
+impl Parse for ResourceDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        input.parse::<Token![let]>()?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let ty: Path = input.parse()?;
+        let body;
+        let brace = braced!(body in input);
+        let fields = Punctuated::<FieldDef, Token![,]>::parse_terminated(&body)?
+            .into_iter()
+            .collect();
+        input.parse::<Token![;]>()?;
+        Ok(ResourceDef {
+            name,
+            ty,
+            fields,
+            body_span: brace.span.close(),
+        })
+    }
+}
+
+impl Parse for FieldDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let value = input.parse()?;
+        Ok(FieldDef { name, value })
+    }
+}
+
+impl Parse for Value {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Lit) {
+            return Ok(Value::Lit(input.parse()?));
+        }
+        if input.peek(syn::token::Brace) {
+            let body;
+            let brace = braced!(body in input);
+            let mut entries = Vec::new();
+            while !body.is_empty() {
+                let key: LitStr = body.parse()?;
+                body.parse::<Token![:]>()?;
+                let value = body.parse()?;
+                entries.push((key, value));
+                if body.is_empty() {
+                    break;
+                }
+                body.parse::<Token![,]>()?;
+            }
+            return Ok(Value::Map(brace.span.join(), entries));
+        }
+        if input.peek(syn::token::Bracket) {
+            let body;
+            let bracket = bracketed!(body in input);
+            let items = Punctuated::<Value, Token![,]>::parse_terminated(&body)?;
+            return Ok(Value::List(
+                bracket.span.join(),
+                items.into_iter().collect(),
+            ));
+        }
+        if input.peek(Ident) && input.peek2(Token![.]) {
+            return Ok(Value::Ref(RefExpr {
+                resource: input.parse()?,
+                dot: input.parse()?,
+                attribute: input.parse()?,
+            }));
+        }
+        if input.peek(Ident) {
+            return Ok(Value::Variant(input.parse()?));
+        }
+        Err(input.error(
+            "expected a value: a literal (`\"text\"`, `true`, `42`), a reference (`vpc.id`), \
+             a variant (`PayPerRequest`), a map (`{ \"key\": \"value\" }`) or a list (`[…]`)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn parses_settings_resources_and_every_kind_of_value() {
+        let stack: StackDef = syn::parse2(quote! {
+            name = "demo";
+            region = "eu-west-2";
+            let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16", enable_dns_hostnames: true };
+            let table = dynamodb::Table {
+                name: "t",
+                billing_mode: PayPerRequest,
+                tags: { "team": "core", "vpc": vpc.id },
+                depends_on: [vpc],
+                read_capacity: 5,
+            };
+        })
+        .expect("parses");
+        assert_eq!(stack.settings.len(), 2);
+        assert_eq!(stack.resources.len(), 2);
+        let table = &stack.resources[1];
+        assert_eq!(table.name, "table");
+        assert!(matches!(table.fields[1].value, Value::Variant(_)));
+        assert_eq!(table.fields[2].value.references()[0].resource, "vpc");
+        assert!(matches!(table.fields[3].value, Value::List(_, _)));
+    }
+
+    #[test]
+    fn a_stray_token_says_what_was_expected() {
+        let error = syn::parse2::<StackDef>(quote! { vpc ec2::Vpc {} })
+            .err()
+            .expect("fails");
+        assert!(error.to_string().contains("expected a setting"));
+    }
+}

@@ -1,0 +1,666 @@
+//! Checks a parsed stack against the catalog: names, types, fields, values,
+//! references and cycles. Every mistake found is collected; none stops the rest.
+
+use std::collections::BTreeMap;
+
+use infra_schema::{FieldSchema, Presence, ResourceSchema, ValueType};
+use syn::{Ident, Lit, LitStr};
+
+use crate::ast::{RefExpr, ResourceDef, StackDef, Value};
+use crate::errors::{did_you_mean, Errors};
+
+/// A stack that passed the checks, ready to expand.
+pub(crate) struct Model<'a> {
+    pub(crate) name: &'a LitStr,
+    pub(crate) region: &'a LitStr,
+    pub(crate) default_tags: Vec<(&'a LitStr, &'a LitStr)>,
+    pub(crate) resources: Vec<Resource<'a>>,
+}
+
+/// A checked resource: its declaration and its catalog type.
+pub(crate) struct Resource<'a> {
+    pub(crate) def: &'a ResourceDef,
+    pub(crate) schema: &'static ResourceSchema,
+    pub(crate) fields: Vec<(&'a Ident, &'a Value, &'static FieldSchema)>,
+    pub(crate) depends_on: Vec<&'a Ident>,
+}
+
+const SETTINGS: [&str; 3] = ["name", "region", "default_tags"];
+/// The field that orders a resource after others without a reference.
+pub(crate) const DEPENDS_ON: &str = "depends_on";
+
+/// Checks `stack`, returning its model or every error found.
+pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
+    let mut errors = Errors::default();
+    let settings = check_settings(stack, &mut errors);
+
+    // The symbol table: each resource's name and type.
+    let mut types: BTreeMap<String, (&Ident, Option<&'static ResourceSchema>)> = BTreeMap::new();
+    for resource in &stack.resources {
+        let name = resource.name.to_string();
+        if let Some((first, _)) = types.get(&name) {
+            let mut error = syn::Error::new_spanned(
+                &resource.name,
+                format!("a resource named `{name}` is already declared; resource names must be unique in a stack"),
+            );
+            error.combine(syn::Error::new_spanned(
+                first,
+                format!("`{name}` is first declared here"),
+            ));
+            errors.push(error);
+            continue;
+        }
+        let schema = resolve_type(resource, &mut errors);
+        types.insert(name, (&resource.name, schema));
+    }
+
+    let mut resources = Vec::new();
+    for resource in &stack.resources {
+        let Some((declared, Some(schema))) = types.get(&resource.name.to_string()) else {
+            continue;
+        };
+        if *declared != &resource.name {
+            continue; // a duplicate, reported above
+        }
+        resources.push(check_resource(resource, schema, &types, &mut errors));
+    }
+    check_cycles(&resources, &mut errors);
+    check_subnets(&resources, &mut errors);
+
+    errors.finish()?;
+    let (Some(name), Some(region), default_tags) = settings else {
+        unreachable!("missing settings are reported as errors");
+    };
+    Ok(Model {
+        name,
+        region,
+        default_tags,
+        resources,
+    })
+}
+
+type Settings<'a> = (
+    Option<&'a LitStr>,
+    Option<&'a LitStr>,
+    Vec<(&'a LitStr, &'a LitStr)>,
+);
+
+fn check_settings<'a>(stack: &'a StackDef, errors: &mut Errors) -> Settings<'a> {
+    let (mut name, mut region, mut tags) = (None, None, Vec::new());
+    let mut seen: Vec<&Ident> = Vec::new();
+    for setting in &stack.settings {
+        if let Some(first) = seen.iter().find(|s| **s == &setting.key) {
+            let mut error =
+                syn::Error::new_spanned(&setting.key, format!("`{}` is set twice", setting.key));
+            error.combine(syn::Error::new_spanned(first, "first set here"));
+            errors.push(error);
+            continue;
+        }
+        seen.push(&setting.key);
+        match (setting.key.to_string().as_str(), &setting.value) {
+            ("name", Value::Lit(Lit::Str(s))) => {
+                if let Some(problem) = stack_name_problem(&s.value()) {
+                    errors.spanned(s, problem);
+                }
+                name = Some(s);
+            }
+            ("region", Value::Lit(Lit::Str(s))) => region = Some(s),
+            ("name" | "region", value) => errors.at(
+                value.span(),
+                format!(
+                    "`{}` is a string literal, such as \"eu-west-2\"",
+                    setting.key
+                ),
+            ),
+            ("default_tags", Value::Map(_, entries)) => {
+                for (key, value) in entries {
+                    match value {
+                        Value::Lit(Lit::Str(value)) => tags.push((key, value)),
+                        other => {
+                            errors.at(other.span(), "a default tag's value is a string literal")
+                        }
+                    }
+                }
+            }
+            ("default_tags", value) => errors.at(
+                value.span(),
+                "`default_tags` is a map: `{ \"team\": \"core\" }`",
+            ),
+            (key, _) => errors.spanned(
+                &setting.key,
+                format!(
+                    "unknown setting `{key}`{}; the settings are {}",
+                    did_you_mean(key, SETTINGS),
+                    SETTINGS.map(|s| format!("`{s}`")).join(", ")
+                ),
+            ),
+        }
+    }
+    let span = proc_macro2::Span::call_site();
+    if name.is_none() {
+        errors.at(span, "the stack needs a name: `name = \"my-stack\";`");
+    }
+    if region.is_none() {
+        errors.at(span, "the stack needs a region: `region = \"eu-west-2\";`");
+    }
+    (name, region, tags)
+}
+
+/// Stack names go into tags and resource names: keep them to what every AWS
+/// name accepts.
+fn stack_name_problem(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    (!ok).then(|| {
+        format!("a stack name is 1 to 64 letters, digits, `-` or `_`, and `{name}` is not")
+    })
+}
+
+fn resolve_type(resource: &ResourceDef, errors: &mut Errors) -> Option<&'static ResourceSchema> {
+    let path = resource
+        .ty
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::");
+    let schema = infra_schema::find(&path);
+    if schema.is_none() {
+        let known = infra_schema::CATALOG.iter().map(|s| s.path);
+        errors.spanned(
+            &resource.ty,
+            format!(
+                "unknown resource type `{path}`{} (the catalog has {})",
+                did_you_mean(&path, known.clone()),
+                known
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    schema
+}
+
+type Symbols<'a> = BTreeMap<String, (&'a Ident, Option<&'static ResourceSchema>)>;
+
+fn check_resource<'a>(
+    resource: &'a ResourceDef,
+    schema: &'static ResourceSchema,
+    types: &Symbols<'_>,
+    errors: &mut Errors,
+) -> Resource<'a> {
+    let mut fields: Vec<(&Ident, &Value, &'static FieldSchema)> = Vec::new();
+    let mut depends_on = Vec::new();
+    for field in &resource.fields {
+        let name = field.name.to_string();
+        if let Some((first, _, _)) = fields.iter().find(|(f, _, _)| **f == field.name) {
+            let mut error =
+                syn::Error::new_spanned(&field.name, format!("field `{name}` is set twice"));
+            error.combine(syn::Error::new_spanned(first, "first set here"));
+            errors.push(error);
+            continue;
+        }
+        if name == DEPENDS_ON {
+            depends_on.extend(check_depends_on(&field.value, types, errors));
+            continue;
+        }
+        let Some(field_schema) = schema.field(&name) else {
+            let known = schema.fields.iter().map(|f| f.name);
+            errors.spanned(
+                &field.name,
+                format!(
+                    "`{}` has no field `{name}`{} (its fields: {})",
+                    schema.path,
+                    did_you_mean(&name, known.clone()),
+                    known
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            continue;
+        };
+        check_value(&field_schema.ty, &field.value, types, errors);
+        fields.push((&field.name, &field.value, field_schema));
+    }
+    for required in schema
+        .fields
+        .iter()
+        .filter(|f| matches!(f.presence, Presence::Required))
+    {
+        if !resource.fields.iter().any(|f| f.name == required.name) {
+            errors.at(
+                resource.body_span,
+                format!(
+                    "`{}` `{}` needs the field `{}`: {}",
+                    schema.path, resource.name, required.name, required.doc
+                ),
+            );
+        }
+    }
+    Resource {
+        def: resource,
+        schema,
+        fields,
+        depends_on,
+    }
+}
+
+fn check_depends_on<'a>(
+    value: &'a Value,
+    types: &Symbols<'_>,
+    errors: &mut Errors,
+) -> Vec<&'a Ident> {
+    let Value::List(_, items) = value else {
+        errors.at(
+            value.span(),
+            "`depends_on` is a list of resource names: `depends_on: [vpc, table]`",
+        );
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for item in items {
+        match item {
+            Value::Variant(name) if types.contains_key(&name.to_string()) => names.push(name),
+            Value::Variant(name) => unknown_resource(name, types, errors),
+            other => errors.at(
+                other.span(),
+                "`depends_on` lists resource names, such as `vpc`",
+            ),
+        }
+    }
+    names
+}
+
+fn unknown_resource(name: &Ident, types: &Symbols<'_>, errors: &mut Errors) {
+    let text = name.to_string();
+    errors.spanned(
+        name,
+        format!(
+            "no resource named `{text}` is declared in this stack{}",
+            did_you_mean(&text, types.keys().map(String::as_str))
+        ),
+    );
+}
+
+fn check_reference(reference: &RefExpr, types: &Symbols<'_>, errors: &mut Errors) {
+    let Some((_, schema)) = types.get(&reference.resource.to_string()) else {
+        unknown_resource(&reference.resource, types, errors);
+        return;
+    };
+    let Some(schema) = schema else {
+        return; // its type is unknown, reported already
+    };
+    let attribute = reference.attribute.to_string();
+    if schema.referenceable(&attribute).is_none() {
+        let known = schema
+            .attributes
+            .iter()
+            .map(|a| a.name)
+            .chain(schema.fields.iter().map(|f| f.name));
+        errors.spanned(
+            reference,
+            format!(
+                "`{}` ({}) has no attribute `{attribute}`{} (it has {})",
+                reference.resource,
+                schema.path,
+                did_you_mean(&attribute, known.clone()),
+                known
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+}
+
+/// The schema of the resource a reference points at, and the referenced value's type.
+pub(crate) fn reference_type(
+    reference: &RefExpr,
+    resources: &[Resource<'_>],
+) -> Option<&'static ValueType> {
+    resources
+        .iter()
+        .find(|r| r.def.name == reference.resource)?
+        .schema
+        .referenceable(&reference.attribute.to_string())
+}
+
+fn check_value(ty: &ValueType, value: &Value, types: &Symbols<'_>, errors: &mut Errors) {
+    match (ty, value) {
+        (_, Value::Ref(reference)) => check_reference(reference, types, errors),
+        (ValueType::Tags, Value::Map(_, entries)) => {
+            for (key, value) in entries {
+                if key.value().starts_with("aws:") {
+                    errors.spanned(key, "tag keys starting with `aws:` are reserved by AWS");
+                }
+                check_value(&ValueType::String, value, types, errors);
+            }
+        }
+        (ValueType::Bool, Value::Lit(Lit::Bool(_))) => {}
+        (ValueType::Int { min, max }, Value::Lit(Lit::Int(int))) => match int.base10_parse::<i64>()
+        {
+            Ok(n) if (*min..=*max).contains(&n) => {}
+            _ => errors.spanned(int, format!("expected a whole number from {min} to {max}")),
+        },
+        (ValueType::String | ValueType::Id(_), Value::Lit(Lit::Str(_))) => {}
+        (ValueType::Name(rule), Value::Lit(Lit::Str(s))) => {
+            if let Some(problem) = rule.violation(&s.value()) {
+                errors.spanned(s, problem);
+            }
+        }
+        (ValueType::Cidr, Value::Lit(Lit::Str(s))) => {
+            if let Err(problem) = parse_cidr(&s.value()) {
+                errors.spanned(s, problem);
+            }
+        }
+        (ValueType::Enum(schema), Value::Variant(variant)) => {
+            let name = variant.to_string();
+            if !schema.variants.iter().any(|(v, _)| *v == name) {
+                let known = schema.variants.iter().map(|(v, _)| *v);
+                errors.spanned(
+                    variant,
+                    format!(
+                        "`{name}` is not a variant of `{}`{} (the variants: {})",
+                        schema.rust_path,
+                        did_you_mean(&name, known.clone()),
+                        known
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        (_, Value::Variant(name)) if types.contains_key(&name.to_string()) => errors.spanned(
+            name,
+            format!("`{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
+        ),
+        (ty, value) => errors.at(value.span(), format!("expected {}", describe(ty))),
+    }
+}
+
+fn describe(ty: &ValueType) -> String {
+    match ty {
+        ValueType::String => "a string literal or a reference".to_owned(),
+        ValueType::Name(rule) => format!("a {} (a string literal)", rule.what),
+        ValueType::Bool => "`true` or `false`".to_owned(),
+        ValueType::Int { min, max } => format!("a whole number from {min} to {max}"),
+        ValueType::Cidr => "an IPv4 CIDR block, such as \"10.0.0.0/16\"".to_owned(),
+        ValueType::Id(kind) => format!(
+            "a reference to a {}, such as `vpc.id`",
+            kind.rsplit("::").next().unwrap_or(kind)
+        ),
+        ValueType::Enum(schema) => format!(
+            "one of {}",
+            schema
+                .variants
+                .iter()
+                .map(|(v, _)| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ValueType::Tags => "a map of tags: `{ \"key\": \"value\" }`".to_owned(),
+    }
+}
+
+/// An IPv4 CIDR block as (network address, prefix length), or why it is not one
+/// that AWS accepts for a VPC or subnet.
+pub(crate) fn parse_cidr(text: &str) -> Result<(u32, u8), String> {
+    let bad = || format!("`{text}` is not an IPv4 CIDR block such as \"10.0.0.0/16\"");
+    let (address, prefix) = text.split_once('/').ok_or_else(bad)?;
+    let address: std::net::Ipv4Addr = address.parse().map_err(|_| bad())?;
+    let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+    if prefix > 32 {
+        return Err(bad());
+    }
+    let address = u32::from(address);
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
+    if address & !mask != 0 {
+        return Err(format!(
+            "`{text}` has host bits set; the block is \"{}/{prefix}\"",
+            std::net::Ipv4Addr::from(address & mask)
+        ));
+    }
+    if !(16..=28).contains(&prefix) {
+        return Err(format!(
+            "AWS accepts VPC and subnet blocks from /16 to /28, and `{text}` is /{prefix}"
+        ));
+    }
+    Ok((address, prefix))
+}
+
+fn contains(outer: (u32, u8), inner: (u32, u8)) -> bool {
+    let mask = if outer.1 == 0 {
+        0
+    } else {
+        u32::MAX << (32 - outer.1)
+    };
+    inner.1 >= outer.1 && inner.0 & mask == outer.0
+}
+
+fn literal_cidr<'a>(resource: &Resource<'a>) -> Option<(&'a LitStr, (u32, u8))> {
+    resource
+        .fields
+        .iter()
+        .find_map(|(name, value, _)| match value {
+            Value::Lit(Lit::Str(s)) if *name == "cidr_block" => {
+                parse_cidr(&s.value()).ok().map(|c| (s, c))
+            }
+            _ => None,
+        })
+}
+
+/// Subnets whose VPC is declared with a literal block: inside it, and not
+/// overlapping each other.
+fn check_subnets(resources: &[Resource<'_>], errors: &mut Errors) {
+    let mut seen: Vec<(String, &LitStr, (u32, u8), &Ident)> = Vec::new();
+    for subnet in resources.iter().filter(|r| r.schema.path == "ec2::Subnet") {
+        let vpc = subnet
+            .fields
+            .iter()
+            .find_map(|(name, value, _)| match value {
+                Value::Ref(reference) if *name == "vpc_id" => {
+                    resources.iter().find(|r| r.def.name == reference.resource)
+                }
+                _ => None,
+            });
+        let (Some(vpc), Some((literal, block))) = (vpc, literal_cidr(subnet)) else {
+            continue;
+        };
+        let Some((vpc_literal, vpc_block)) = literal_cidr(vpc) else {
+            continue;
+        };
+        if !contains(vpc_block, block) {
+            errors.spanned(
+                literal,
+                format!(
+                    "subnet `{}` ({}) is outside its VPC `{}` ({})",
+                    subnet.def.name,
+                    literal.value(),
+                    vpc.def.name,
+                    vpc_literal.value()
+                ),
+            );
+            continue;
+        }
+        let vpc_name = vpc.def.name.to_string();
+        for (other_vpc, other_literal, other_block, other_name) in &seen {
+            if *other_vpc == vpc_name
+                && (contains(*other_block, block) || contains(block, *other_block))
+            {
+                errors.spanned(
+                    literal,
+                    format!(
+                        "subnet `{}` ({}) overlaps subnet `{other_name}` ({}) in VPC `{vpc_name}`",
+                        subnet.def.name,
+                        literal.value(),
+                        other_literal.value()
+                    ),
+                );
+            }
+        }
+        seen.push((vpc_name, literal, block, &subnet.def.name));
+    }
+}
+
+/// Reports a cycle of references, naming the whole chain, at the reference that
+/// closes it.
+fn check_cycles(resources: &[Resource<'_>], errors: &mut Errors) {
+    // Each resource's dependencies, with the tokens that make each one.
+    let edges: BTreeMap<String, Vec<(String, proc_macro2::TokenStream)>> = resources
+        .iter()
+        .map(|r| {
+            let mut deps: Vec<(String, proc_macro2::TokenStream)> = r
+                .fields
+                .iter()
+                .flat_map(|(_, value, _)| value.references())
+                .map(|reference| (reference.resource.to_string(), quote::quote!(#reference)))
+                .collect();
+            deps.extend(
+                r.depends_on
+                    .iter()
+                    .map(|d| (d.to_string(), quote::quote!(#d))),
+            );
+            (r.def.name.to_string(), deps)
+        })
+        .collect();
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Visiting,
+        Done,
+    }
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, Vec<(String, proc_macro2::TokenStream)>>,
+        marks: &mut BTreeMap<String, Mark>,
+        path: &mut Vec<String>,
+        errors: &mut Errors,
+    ) {
+        marks.insert(node.to_owned(), Mark::Visiting);
+        path.push(node.to_owned());
+        for (dependency, tokens) in edges.get(node).into_iter().flatten() {
+            match marks.get(dependency) {
+                Some(Mark::Visiting) => {
+                    let start = path.iter().position(|p| p == dependency).unwrap_or(0);
+                    let mut chain: Vec<&str> = path[start..].iter().map(String::as_str).collect();
+                    chain.push(dependency);
+                    errors.spanned(
+                        tokens,
+                        format!(
+                            "dependency cycle: {} (each resource needs the next to exist first); break it by removing one of these references",
+                            chain.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" -> ")
+                        ),
+                    );
+                }
+                Some(Mark::Done) => {}
+                None if edges.contains_key(dependency) => {
+                    visit(dependency, edges, marks, path, errors)
+                }
+                None => {}
+            }
+        }
+        path.pop();
+        marks.insert(node.to_owned(), Mark::Done);
+    }
+
+    let mut marks = BTreeMap::new();
+    for name in edges.keys() {
+        if !marks.contains_key(name) {
+            visit(name, &edges, &mut marks, &mut Vec::new(), errors);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn errors_of(tokens: proc_macro2::TokenStream) -> String {
+        let stack: StackDef = syn::parse2(tokens).expect("parses");
+        match check(&stack) {
+            Ok(_) => String::new(),
+            Err(error) => error
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
+    #[test]
+    fn a_valid_stack_passes() {
+        let errors = errors_of(quote! {
+            name = "demo"; region = "eu-west-2";
+            let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16" };
+            let a = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.0.1.0/24", depends_on: [vpc] };
+            let t = dynamodb::Table { name: "demo", hash_key: "id", billing_mode: PayPerRequest };
+        });
+        assert_eq!(errors, "");
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let errors = errors_of(quote! {
+            name = "demo"; region = "eu-west-2";
+            let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16", cidr: "x" };
+            let vpc = ec2::Vpc { cidr_block: "10.1.0.0/16" };
+            let a = ec2::Subnet { vpc_id: vpcc.id, cidr_block: "10.0.1.0/24" };
+            let b = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.9.1.0/24" };
+            let c = ec2::Subnet { vpc_id: vpc.idd };
+            let t = dynamodb::Tabel { name: "demo" };
+            let u = dynamodb::Table { name: "x", hash_key: "id", billing_mode: PayPerReqest };
+        });
+        for expected in [
+            "has no field `cidr`; did you mean `cidr_block`?",
+            "a resource named `vpc` is already declared",
+            "no resource named `vpcc` is declared in this stack; did you mean `vpc`?",
+            "subnet `b` (10.9.1.0/24) is outside its VPC `vpc` (10.0.0.0/16)",
+            "has no attribute `idd`; did you mean `id`?",
+            "needs the field `cidr_block`",
+            "unknown resource type `dynamodb::Tabel`; did you mean `dynamodb::Table`?",
+            "a DynamoDB table name must be 3 to 255 characters long",
+            "`PayPerReqest` is not a variant of `dynamodb::BillingMode`; did you mean `PayPerRequest`?",
+        ] {
+            assert!(errors.contains(expected), "missing {expected:?} in:\n{errors}");
+        }
+    }
+
+    #[test]
+    fn a_cycle_names_its_whole_chain() {
+        let errors = errors_of(quote! {
+            name = "demo"; region = "eu-west-2";
+            let a = ec2::Vpc { cidr_block: "10.0.0.0/16", depends_on: [c] };
+            let b = ec2::Vpc { cidr_block: "10.1.0.0/16", depends_on: [a] };
+            let c = ec2::Vpc { cidr_block: "10.2.0.0/16", depends_on: [b] };
+        });
+        assert!(
+            errors.contains("dependency cycle: `a` -> `c` -> `b` -> `a`"),
+            "{errors}"
+        );
+    }
+
+    #[test]
+    fn cidr_blocks_are_checked() {
+        assert_eq!(parse_cidr("10.0.0.0/16"), Ok((0x0a00_0000, 16)));
+        assert!(parse_cidr("10.0.0.1/16")
+            .expect_err("must be refused")
+            .contains("host bits"));
+        assert!(parse_cidr("10.0.0.0/8")
+            .expect_err("must be refused")
+            .contains("/16 to /28"));
+        assert!(parse_cidr("10.0.0/16").is_err());
+        assert!(contains((0x0a00_0000, 16), (0x0a00_0100, 24)));
+        assert!(!contains((0x0a00_0000, 16), (0x0a01_0000, 24)));
+    }
+}

@@ -1,0 +1,159 @@
+//! Turns a checked stack into ordinary Rust that builds an `infra::Stack`.
+//!
+//! Field values go through `infra::__private::field::<T, _>(value)`, spanned at the
+//! user's value, so that rustc itself refuses a value of the wrong kind (a subnet
+//! id where a VPC id is expected) with an error on the user's token.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::{Ident, Lit, LitInt};
+
+use infra_schema::ValueType;
+
+use crate::ast::{RefExpr, Value};
+use crate::check::{reference_type, Model, Resource};
+
+/// The expression that builds the stack.
+pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
+    let name = model.name;
+    let region = model.region;
+    let default_tags = model
+        .default_tags
+        .iter()
+        .map(|(key, value)| quote!(__stack.default_tag(#key, #value);));
+    let resources = model
+        .resources
+        .iter()
+        .map(|r| expand_resource(r, &model.resources));
+    quote! {{
+        let mut __stack = ::infra::Stack::builder(#name, #region);
+        #(#default_tags)*
+        #(#resources)*
+        ::infra::__private::finish(__stack)
+    }}
+}
+
+/// What the macro expands to when the stack has errors: the errors, and an
+/// expression of the right type so that no secondary error follows.
+pub(crate) fn fallback(error: &syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    quote! {{
+        #errors
+        ::infra::__private::invalid_stack()
+    }}
+}
+
+fn expand_resource(resource: &Resource<'_>, all: &[Resource<'_>]) -> TokenStream {
+    let name = resource.def.name.to_string();
+    let schema = Ident::new(
+        &infra_schema::static_name(resource.schema.path),
+        resource.def.ty_span(),
+    );
+    let fields = resource.fields.iter().map(|(field, value, field_schema)| {
+        let field = field.to_string();
+        let value = expand_value(&field_schema.ty, value, all);
+        quote!(__resource.set(#field, #value);)
+    });
+    let depends_on = resource.depends_on.iter().map(|d| {
+        let d = d.to_string();
+        quote!(__resource.depends_on(#d);)
+    });
+    quote! {{
+        let __resource = __stack.resource_of(#name, &::infra::__private::schema::catalog::#schema);
+        #(#fields)*
+        #(#depends_on)*
+    }}
+}
+
+/// The Rust type standing for `ty`, under `::infra::types`.
+fn rust_type(ty: &ValueType, span: Span) -> TokenStream {
+    let segments = ty.rust_type().split("::").map(|s| Ident::new(s, span));
+    quote_spanned!(span=> ::infra::types::#(#segments)::*)
+}
+
+fn expand_value(ty: &ValueType, value: &Value, all: &[Resource<'_>]) -> TokenStream {
+    let span = value.span();
+    let expected = rust_type(ty, span);
+    let tokens = match (ty, value) {
+        (ValueType::Tags, Value::Map(_, entries)) => {
+            let entries = entries.iter().map(|(key, value)| {
+                let value = expand_value(&ValueType::String, value, all);
+                quote!((#key, #value))
+            });
+            return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#entries),*]));
+        }
+        (_, Value::Ref(reference)) => expand_reference(reference, all),
+        (ValueType::Int { .. }, Value::Lit(Lit::Int(int))) => {
+            let int = LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
+            quote!(#int)
+        }
+        (ValueType::Enum(_), Value::Variant(variant)) => quote_spanned!(span=> #expected::#variant),
+        (_, Value::Lit(lit)) => quote!(#lit),
+        // Any other shape was refused by the checks.
+        (_, _) => quote_spanned!(span=> ::core::compile_error!("unexpected value")),
+    };
+    quote_spanned!(span=> ::infra::__private::field::<#expected, _>(#tokens))
+}
+
+/// `vpc.id` becomes a `Ref` typed by what it points at, spanned over the user's
+/// tokens.
+fn expand_reference(reference: &RefExpr, all: &[Resource<'_>]) -> TokenStream {
+    let resource = reference.resource.to_string();
+    let attribute = reference.attribute.to_string();
+    let kind = reference_type(reference, all)
+        .map(|ty| rust_type(ty, reference.resource.span()))
+        .unwrap_or_else(|| quote!(::infra::types::Text));
+    let start = reference.resource.span();
+    let end = reference.attribute.span();
+    let path = quote_spanned!(start=> ::infra::types::Ref::<#kind>::new);
+    let mut args = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Parenthesis,
+        quote!(#resource, #attribute),
+    );
+    args.set_span(end);
+    quote!(#path #args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::StackDef;
+
+    fn expanded(tokens: TokenStream) -> String {
+        let stack: StackDef = syn::parse2(tokens).expect("parses");
+        let model = crate::check::check(&stack).expect("checks");
+        let body = expand(&model);
+        let file: syn::File =
+            syn::parse2(quote!(fn stack() -> ::infra::Stack { #body })).expect("valid Rust");
+        // Compare without the layout prettyplease chooses.
+        prettyplease::unparse(&file)
+            .replace(char::is_whitespace, "")
+            .replace(",>", ">")
+            .replace(",)", ")")
+    }
+
+    #[test]
+    fn expands_to_builder_calls_with_typed_values() {
+        let text = expanded(quote! {
+            name = "demo"; region = "eu-west-2";
+            default_tags = { "team": "core" };
+            let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16" };
+            let a = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.0.1.0/24", depends_on: [vpc] };
+            let t = dynamodb::Table { name: "demo", hash_key: "id", billing_mode: PayPerRequest, read_capacity: 5 };
+        });
+        for expected in [
+            "::infra::Stack::builder(\"demo\", \"eu-west-2\")",
+            "__stack.default_tag(\"team\", \"core\")",
+            "resource_of(\"vpc\", &::infra::__private::schema::catalog::EC2_VPC)",
+            "::infra::__private::field::<::infra::types::Cidr, _>(\"10.0.0.0/16\")",
+            "::infra::types::Ref::<::infra::types::ec2::VpcId>::new(\"vpc\", \"id\")",
+            "::infra::types::dynamodb::BillingMode::PayPerRequest",
+            "5i64",
+            "__resource.depends_on(\"vpc\")",
+            "::infra::__private::finish(__stack)",
+        ] {
+            let expected = expected.replace(char::is_whitespace, "");
+            assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+        }
+    }
+}

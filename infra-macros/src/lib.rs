@@ -1,0 +1,27 @@
+//! The `stack!` macro of `infra`: declare AWS resources and the references between
+//! them, and have rustc refuse a wrong stack.
+//!
+//! The pipeline is three steps, each its own module and each unit-tested with
+//! `syn::parse2` on `quote!` input: [`ast`] parses, [`check`] resolves names
+//! against the resource catalog (`infra-schema`) and collects every mistake,
+//! [`expand`] writes the Rust that builds the stack. Use it through the `infra`
+//! crate, which documents the language.
+
+mod ast;
+mod check;
+mod errors;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Declares a stack of AWS resources, checked at compile time. See the `infra`
+/// crate's documentation of `stack!` for the language.
+#[proc_macro]
+pub fn stack(input: TokenStream) -> TokenStream {
+    let stack = syn::parse_macro_input!(input as ast::StackDef);
+    match check::check(&stack) {
+        Ok(model) => expand::expand(&model),
+        Err(error) => expand::fallback(&error),
+    }
+    .into()
+}

@@ -1,0 +1,283 @@
+//! A Terraform-style command line for any stack, in one line of `main`.
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     let stack = infra::stack! {
+//!         name = "demo";
+//!         region = "eu-west-2";
+//!         let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16" };
+//!     };
+//!     infra::cli::run(stack)
+//! }
+//! ```
+//!
+//! The verbs and flags are Terraform's: `plan` (the default) with
+//! `--detailed-exitcode`, `apply --auto-approve`, `destroy --auto-approve`, and
+//! `--state PATH` for where state lives.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::provider::aws::AwsProvider;
+use crate::{Action, Engine, Event, LocalState, Plan, Stack};
+
+/// Plan, apply and destroy this stack on AWS.
+#[derive(Debug, Parser)]
+#[command(
+    about,
+    long_about = "Plan, apply and destroy this stack on AWS.\n\n\
+        AWS is reached through the usual chain: AWS_PROFILE, AWS_ACCESS_KEY_ID and \
+        AWS_SECRET_ACCESS_KEY, SSO, instance roles. AWS_ENDPOINT_URL points it at a \
+        local emulator such as moto or LocalStack.",
+    after_help = "Examples:\n  \
+        backend_stack                       show what apply would do\n  \
+        backend_stack plan --detailed-exitcode\n  \
+        backend_stack apply --auto-approve\n  \
+        backend_stack destroy --auto-approve --state prod.json"
+)]
+struct Cli {
+    /// The state file [default: <stack name>.infra-state.json]
+    #[arg(long, global = true, value_name = "PATH", env = "INFRA_STATE")]
+    state: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show what apply would change (the default)
+    Plan(PlanArgs),
+    /// Create or update the stack's resources to match the declaration
+    Apply(ApplyArgs),
+    /// Delete every resource the stack created
+    Destroy(ApplyArgs),
+}
+
+#[derive(Debug, Default, Args)]
+struct PlanArgs {
+    /// Exit 0 when there is nothing to change, 2 when there is, 1 on error
+    #[arg(long)]
+    detailed_exitcode: bool,
+
+    #[command(flatten)]
+    refresh: RefreshArg,
+}
+
+#[derive(Debug, Default, Args)]
+struct ApplyArgs {
+    /// Do not ask for confirmation
+    #[arg(long)]
+    auto_approve: bool,
+
+    #[command(flatten)]
+    refresh: RefreshArg,
+}
+
+#[derive(Debug, Args)]
+struct RefreshArg {
+    /// Read the live state of recorded resources before planning; with
+    /// `--refresh=false` the plan compares with the state file alone, offline
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    refresh: bool,
+}
+
+impl Default for RefreshArg {
+    fn default() -> Self {
+        RefreshArg { refresh: true }
+    }
+}
+
+/// Runs the command line given to this process against `stack`, and returns
+/// the exit code: 0 on success, 1 on error, and with `plan
+/// --detailed-exitcode`, 2 when there are changes.
+pub fn run(stack: Stack) -> ExitCode {
+    run_with(stack, std::env::args_os())
+}
+
+/// Like [`run`], with the arguments given (the first is the program name).
+pub fn run_with(stack: Stack, args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("Error: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(execute(stack, cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("\nError: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+type Failure = Box<dyn std::error::Error>;
+
+async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
+    let path = cli
+        .state
+        .unwrap_or_else(|| PathBuf::from(format!("{}.infra-state.json", stack.name())));
+    println!("State: {}", path.display());
+    let region = stack.region().to_owned();
+    let provider = AwsProvider::from_env(&region).await;
+    let engine = Engine::new(stack, provider, LocalState::new(path));
+
+    match cli.command.unwrap_or(Command::Plan(PlanArgs::default())) {
+        Command::Plan(args) => {
+            let engine = engine.with_refresh(args.refresh.refresh);
+            let plan = engine.plan().await.map_err(refresh_hint)?;
+            println!();
+            print!("{}", plan.render());
+            Ok(if args.detailed_exitcode && plan.has_changes() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Apply(args) => {
+            let engine = engine.with_refresh(args.refresh.refresh);
+            let plan = engine.plan().await.map_err(refresh_hint)?;
+            apply(&engine, &plan, args.auto_approve, "Apply").await
+        }
+        Command::Destroy(args) => {
+            let engine = engine.with_refresh(args.refresh.refresh);
+            let plan = engine.plan_destroy().await.map_err(refresh_hint)?;
+            apply(&engine, &plan, args.auto_approve, "Destroy").await
+        }
+    }
+}
+
+async fn apply(
+    engine: &Engine,
+    plan: &Plan,
+    auto_approve: bool,
+    verb: &str,
+) -> Result<ExitCode, Failure> {
+    println!();
+    print!("{}", plan.render());
+    if !plan.has_changes() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !auto_approve && !confirm(verb)? {
+        println!("\n{verb} cancelled.");
+        return Ok(ExitCode::from(1));
+    }
+    println!();
+    let report = engine.apply(plan, &print_event).await?;
+    let count = |actions: &[Action]| {
+        report
+            .done
+            .iter()
+            .filter(|(_, action)| actions.contains(action))
+            .count()
+    };
+    println!(
+        "\n{verb} complete! Resources: {} added, {} changed, {} destroyed. ({:.1}s)",
+        count(&[Action::Create, Action::Replace]),
+        count(&[Action::Update]),
+        count(&[Action::Delete]),
+        report.elapsed.as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn confirm(verb: &str) -> Result<bool, Failure> {
+    if !io::stdin().is_terminal() {
+        return Err(format!(
+            "{} needs confirmation and no terminal is attached; pass --auto-approve",
+            verb.to_lowercase()
+        )
+        .into());
+    }
+    print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    io::stdout().flush()?;
+    let mut answer = String::new();
+    io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+fn print_event(event: &Event) {
+    match event {
+        Event::Started { resource, action } => {
+            println!("{resource}: {}...", progressive(*action));
+        }
+        Event::Finished {
+            resource,
+            action,
+            id,
+            elapsed,
+        } => {
+            let id = if id.is_empty() {
+                String::new()
+            } else {
+                format!(" [id={id}]")
+            };
+            println!(
+                "{resource}: {} complete after {:.1}s{id}",
+                noun(*action),
+                elapsed.as_secs_f64()
+            );
+        }
+        Event::Failed {
+            resource,
+            action,
+            error,
+        } => println!("{resource}: {} failed: {error}", noun(*action)),
+    }
+}
+
+fn progressive(action: Action) -> &'static str {
+    match action {
+        Action::Create | Action::Replace => "Creating",
+        Action::Update => "Modifying",
+        Action::Delete => "Destroying",
+        Action::NoOp => "Reading",
+    }
+}
+
+fn noun(action: Action) -> &'static str {
+    match action {
+        Action::Create | Action::Replace => "Creation",
+        Action::Update => "Modifications",
+        Action::Delete => "Destruction",
+        Action::NoOp => "Read",
+    }
+}
+
+/// A refresh that cannot reach AWS says how to plan offline.
+fn refresh_hint(error: crate::EngineError) -> Failure {
+    match error {
+        crate::EngineError::Refresh { .. } => format!(
+            "{error}\n\nReading the live state needs AWS credentials (or AWS_ENDPOINT_URL for an emulator); \
+             `plan --refresh=false` compares with the state file alone."
+        )
+        .into(),
+        other => other.into(),
+    }
+}
