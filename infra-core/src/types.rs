@@ -74,6 +74,16 @@ impl<T> IntoField<T> for Ref<T> {
     }
 }
 
+/// Value types whose values are strings (ids), and so may fill a [`Text`] field:
+/// a VPC id can go in a tag.
+pub trait StringLike {}
+
+impl<T: StringLike> IntoField<Text> for Ref<T> {
+    fn into_expr(self) -> Expr {
+        Expr::Ref(self.reference)
+    }
+}
+
 macro_rules! marker {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -165,6 +175,8 @@ macro_rules! id {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum $name {}
+
+        impl $crate::types::StringLike for $name {}
 
         /// The id of a resource that exists outside the stack.
         impl $crate::types::IntoField<$name> for &str {

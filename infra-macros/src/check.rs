@@ -468,9 +468,9 @@ fn check_subnets(resources: &[Resource<'_>], errors: &mut Errors) {
             .fields
             .iter()
             .find_map(|(name, value, _)| match value {
-                Value::Ref(reference) if *name == "vpc_id" => {
-                    resources.iter().find(|r| r.def.name == reference.resource)
-                }
+                Value::Ref(reference) if *name == "vpc_id" => resources
+                    .iter()
+                    .find(|r| r.def.name == reference.resource && r.schema.path == "ec2::Vpc"),
                 _ => None,
             });
         let (Some(vpc), Some((literal, block))) = (vpc, literal_cidr(subnet)) else {

@@ -52,6 +52,7 @@ pub(crate) fn closest<'a>(
         .filter(|(distance, candidate)| {
             *distance <= (name.len().max(candidate.len()) / 3).max(1)
                 || (name.len() >= 3 && (candidate.starts_with(name) || name.starts_with(candidate)))
+                || (name.len() >= 4 && candidate.contains(name))
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -81,6 +82,10 @@ mod tests {
         assert_eq!(
             closest("cidr", ["cidr_block", "vpc_id"]),
             Some("cidr_block")
+        );
+        assert_eq!(
+            closest("zone", ["vpc_id", "availability_zone"]),
+            Some("availability_zone")
         );
         assert_eq!(closest("zzz", ["vpc", "table"]), None);
     }

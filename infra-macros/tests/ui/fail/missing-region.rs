@@ -1,0 +1,6 @@
+fn main() {
+    let _stack = infra::stack! {
+        name = "demo";
+        let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16" };
+    };
+}
