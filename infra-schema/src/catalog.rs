@@ -169,14 +169,20 @@ pub static DYNAMODB_TABLE: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "read_capacity",
-            ty: ValueType::Int { min: 1, max: 40_000 },
+            ty: ValueType::Int {
+                min: 1,
+                max: 40_000,
+            },
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "Read capacity units, with `billing_mode: Provisioned`.",
         },
         FieldSchema {
             name: "write_capacity",
-            ty: ValueType::Int { min: 1, max: 40_000 },
+            ty: ValueType::Int {
+                min: 1,
+                max: 40_000,
+            },
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "Write capacity units, with `billing_mode: Provisioned`.",
@@ -214,7 +220,11 @@ mod tests {
     #[test]
     fn every_resource_has_an_id_and_enum_defaults_are_variants() {
         for schema in CATALOG {
-            assert!(schema.attribute("id").is_some(), "{} has no id", schema.path);
+            assert!(
+                schema.attribute("id").is_some(),
+                "{} has no id",
+                schema.path
+            );
             for field in schema.fields {
                 if let (ValueType::Enum(e), Presence::Default(Literal::Str(default))) =
                     (&field.ty, &field.presence)

@@ -43,7 +43,9 @@ impl ResourceSchema {
 
     /// The computed attribute called `name`, if the type has one.
     pub fn attribute(&self, name: &str) -> Option<&'static AttributeSchema> {
-        self.attributes.iter().find(|attribute| attribute.name == name)
+        self.attributes
+            .iter()
+            .find(|attribute| attribute.name == name)
     }
 
     /// The value type of `name`, whether it is an input field or a computed
