@@ -131,6 +131,11 @@ pub async fn execute(
     concurrency: usize,
     on_event: &(dyn Fn(&Event) + Sync),
 ) -> Result<ApplyReport, ApplyError> {
+    if state.serial == 0 && plan.serial == 0 {
+        // No state was ever written: the plan's lineage, drawn when it was made
+        // from the same empty state, becomes the state's.
+        state.lineage.clone_from(&plan.lineage);
+    }
     if state.lineage != plan.lineage || state.serial != plan.serial {
         return Err(ApplyError::StalePlan {
             lineage: plan.lineage.clone(),
