@@ -1,0 +1,249 @@
+//! The main job as a user runs it: the `backend_stack` example binary, offline
+//! first, then against moto through `AWS_ENDPOINT_URL`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use aws_sdk_ec2::types::Filter;
+
+/// The example binary, built on demand (a plain `cargo test --test example_cli`
+/// does not build examples).
+fn example_binary() -> PathBuf {
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "backend_stack",
+            "--manifest-path",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+    // Cargo gives this test the package's variables (CARGO_PKG_NAME, OUT_DIR,
+    // ...); some build scripts (aws-lc-sys) rerun when those change, which
+    // would rebuild the whole AWS SDK here and again in the next `cargo test`.
+    // Build as from a plain shell.
+    const KEEP: [&str; 7] = [
+        "CARGO_HOME",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_",
+        "CARGO_TERM_",
+        "CARGO_NET_",
+        "CARGO_PROFILE_",
+        "CARGO_INCREMENTAL",
+    ];
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if (key.starts_with("CARGO_") && !KEEP.iter().any(|k| key.starts_with(k)))
+            || key == "OUT_DIR"
+        {
+            cargo.env_remove(key.as_ref());
+        }
+    }
+    let status = cargo.status().expect("cargo runs");
+    assert!(status.success(), "building the example failed");
+    // This test binary is target/<profile>/deps/example_cli-<hash>.
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    profile_dir.join("examples").join("backend_stack")
+}
+
+/// Runs the example in `dir` with `args`, AWS pointed at `endpoint`, no
+/// credentials but the ones given, no terminal.
+fn run(binary: &Path, dir: &Path, endpoint: &str, credentials: bool, args: &[&str]) -> Output {
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_REGION")
+        .env_remove("INFRA_STATE")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("NO_COLOR", "1");
+    if credentials {
+        command
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    command.output().expect("the example runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn plans_offline_then_applies_and_destroys_against_moto() {
+    let binary = example_binary();
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // Offline, no account: AWS points at a closed loopback port, and the plan of a
+    // fresh state needs no call at all.
+    let closed = "http://127.0.0.1:9";
+    let offline = run(&binary, dir.path(), closed, false, &[]);
+    let stdout = text(&offline.stdout);
+    assert_eq!(
+        offline.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&offline.stderr)
+    );
+    assert!(
+        stdout.contains("State: identity-e2e-backend.infra-state.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+ resource \"aws_ec2_vpc\" \"vpc\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("vpc_id                  = (known after apply)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Plan: 4 to add, 0 to change, 0 to destroy."),
+        "{stdout}"
+    );
+    let detailed = run(
+        &binary,
+        dir.path(),
+        closed,
+        false,
+        &["plan", "--detailed-exitcode"],
+    );
+    assert_eq!(detailed.status.code(), Some(2), "changes pending");
+    let refused = run(&binary, dir.path(), closed, false, &["apply"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("--auto-approve"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(
+        !dir.path()
+            .join("identity-e2e-backend.infra-state.json")
+            .exists(),
+        "plan writes no state"
+    );
+
+    // Against moto, with the state somewhere else.
+    let moto = common::Moto::start();
+    let endpoint = moto.endpoint();
+    let state = ["--state", "states/backend.json"];
+    let apply = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["apply", "--auto-approve", state[0], state[1]],
+    );
+    let stdout = text(&apply.stdout);
+    assert_eq!(
+        apply.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&apply.stderr)
+    );
+    assert!(stdout.contains("State: states/backend.json"), "{stdout}");
+    assert!(
+        stdout.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."),
+        "{stdout}"
+    );
+    assert!(dir.path().join("states/backend.json").exists());
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (vpcs, subnets, tables) = runtime.block_on(stack_resources(&endpoint));
+    assert_eq!(vpcs, 1);
+    assert_eq!(subnets, 2);
+    assert_eq!(tables, ["identity-e2e-backend"]);
+
+    let again = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["plan", "--detailed-exitcode", state[0], state[1]],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}{}",
+        text(&again.stdout),
+        text(&again.stderr)
+    );
+    assert!(text(&again.stdout).contains("No changes."));
+
+    let destroy = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["destroy", "--auto-approve", state[0], state[1]],
+    );
+    let stdout = text(&destroy.stdout);
+    assert_eq!(
+        destroy.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&destroy.stderr)
+    );
+    assert!(
+        stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 4 destroyed."),
+        "{stdout}"
+    );
+
+    // moto's data.json keeps deleted objects, so ask the APIs themselves.
+    let (vpcs, subnets, tables) = runtime.block_on(stack_resources(&endpoint));
+    assert_eq!(
+        (vpcs, subnets, tables.len()),
+        (0, 0, 0),
+        "left after destroy: {tables:?}"
+    );
+}
+
+/// How many VPCs and subnets carry the stack's ownership tag, and which tables exist.
+async fn stack_resources(endpoint: &str) -> (usize, usize, Vec<String>) {
+    let config = common::sdk_config(endpoint, "eu-west-2").await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let ours = Filter::builder()
+        .name("tag:infra:stack")
+        .values("identity-e2e-backend")
+        .build();
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(ours.clone())
+        .send()
+        .await
+        .expect("vpcs");
+    let subnets = ec2
+        .describe_subnets()
+        .filters(ours)
+        .send()
+        .await
+        .expect("subnets");
+    let tables = aws_sdk_dynamodb::Client::new(&config)
+        .list_tables()
+        .send()
+        .await
+        .expect("tables");
+    (
+        vpcs.vpcs().len(),
+        subnets.subnets().len(),
+        tables.table_names().to_vec(),
+    )
+}
