@@ -6,13 +6,11 @@
 #    installs the pinned moto into it. A globally installed moto_server is ignored on
 #    purpose, so that CI and developers run the same version.
 # 2. Exports MOTO_SERVER (absolute path) for the tests.
-# 3. Runs cargo fmt --check, cargo clippy -D warnings, cargo test (all targets, then
-#    doc tests).
+# 3. Runs cargo fmt --check, cargo clippy -D warnings, and cargo test (unit,
+#    integration, UI and doc tests; examples built).
 #
-# Extra arguments go to the `cargo test --workspace --all-targets` call, for example
-# `bash scripts/test.sh -- some_test_name`. If they select targets themselves
-# (`--test harness`, `--lib`, ...), they replace `--all-targets`, and doc tests are
-# skipped (a partial run).
+# Extra arguments go to the `cargo test --workspace` call, for example
+# `bash scripts/test.sh --test lifecycle` or `bash scripts/test.sh -- some_test_name`.
 set -euo pipefail
 
 MOTO_VERSION=5.2.1
@@ -105,29 +103,10 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-# Extra arguments that select targets replace --all-targets (cargo would otherwise
-# run the union of both selections).
-targets=(--all-targets)
-partial=false
-for arg in "$@"; do
-    [[ "$arg" == "--" ]] && break
-    case "$arg" in
-    --lib | --bins | --bin | --bin=* | --tests | --test | --test=* | --examples | --example | \
-        --example=* | --benches | --bench | --bench=* | --all-targets | --doc)
-        targets=()
-        partial=true
-        ;;
-    esac
-done
-
-step "$(echo cargo test --workspace "${targets[@]}" "$@")"
-cargo test --workspace "${targets[@]}" "$@"
-
-if [[ "$partial" == true ]]; then
-    step "Skipping doc tests (the arguments select targets)"
-else
-    step "cargo test --workspace --doc"
-    cargo test --workspace --doc
-fi
+# One `cargo test` runs the unit, integration, UI and doc tests and builds the
+# examples: a separate `--doc` run would resolve features differently and build the
+# AWS SDK a second time.
+step "$(echo cargo test --workspace "$@")"
+cargo test --workspace "$@"
 
 step "All checks passed"
