@@ -12,8 +12,8 @@
 //! ```
 //!
 //! The verbs and flags are Terraform's: `plan` (the default) with
-//! `--detailed-exitcode`, `apply --auto-approve`, `destroy --auto-approve`, and
-//! `--state PATH` for where state lives.
+//! `--detailed-exitcode`, `apply --auto-approve`, `destroy --auto-approve`,
+//! `graph --format dot|mermaid`, and `--state PATH` for where state lives.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -36,7 +36,8 @@ use crate::{Action, Engine, Event, LocalState, Plan, Stack};
         backend_stack                       show what apply would do\n  \
         backend_stack plan --detailed-exitcode\n  \
         backend_stack apply --auto-approve\n  \
-        backend_stack destroy --auto-approve --state prod.json"
+        backend_stack destroy --auto-approve --state prod.json\n  \
+        backend_stack graph --format mermaid"
 )]
 struct Cli {
     /// The state file [default: <stack name>.infra-state.json]
@@ -55,6 +56,20 @@ enum Command {
     Apply(ApplyArgs),
     /// Delete every resource the stack created
     Destroy(ApplyArgs),
+    /// Print the dependency graph, for Graphviz (`| dot -Tsvg > stack.svg`) or Mermaid
+    Graph {
+        /// The output format
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT
+    Dot,
+    /// A Mermaid flowchart
+    Mermaid,
 }
 
 #[derive(Debug, Default, Args)]
@@ -140,17 +155,10 @@ pub fn run_with(stack: Stack, args: impl IntoIterator<Item = std::ffi::OsString>
 type Failure = Box<dyn std::error::Error>;
 
 async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
-    let path = cli
-        .state
-        .unwrap_or_else(|| PathBuf::from(format!("{}.infra-state.json", stack.name())));
-    println!("State: {}", path.display());
-    let region = stack.region().to_owned();
-    let provider = AwsProvider::from_env(&region).await;
-    let engine = Engine::new(stack, provider, LocalState::new(path));
-
+    let state = cli.state;
     match cli.command.unwrap_or(Command::Plan(PlanArgs::default())) {
         Command::Plan(args) => {
-            let engine = engine.with_refresh(args.refresh.refresh);
+            let engine = engine(stack, state, args.refresh).await;
             let plan = engine.plan().await.map_err(refresh_hint)?;
             println!();
             print!("{}", plan.render());
@@ -161,16 +169,35 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
             })
         }
         Command::Apply(args) => {
-            let engine = engine.with_refresh(args.refresh.refresh);
+            let engine = engine(stack, state, args.refresh).await;
             let plan = engine.plan().await.map_err(refresh_hint)?;
             apply(&engine, &plan, args.auto_approve, "Apply").await
         }
         Command::Destroy(args) => {
-            let engine = engine.with_refresh(args.refresh.refresh);
+            let engine = engine(stack, state, args.refresh).await;
             let plan = engine.plan_destroy().await.map_err(refresh_hint)?;
             apply(&engine, &plan, args.auto_approve, "Destroy").await
         }
+        Command::Graph { format } => {
+            print!(
+                "{}",
+                match format {
+                    GraphFormat::Dot => crate::graph::to_dot(&stack),
+                    GraphFormat::Mermaid => crate::graph::to_mermaid(&stack),
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The engine for `stack` on AWS, its state at `state` (printed, as users need
+/// to know which file holds what they deployed).
+async fn engine(stack: Stack, state: Option<PathBuf>, refresh: RefreshArg) -> Engine {
+    let path = state.unwrap_or_else(|| PathBuf::from(format!("{}.infra-state.json", stack.name())));
+    println!("State: {}", path.display());
+    let provider = AwsProvider::from_env(stack.region()).await;
+    Engine::new(stack, provider, LocalState::new(path)).with_refresh(refresh.refresh)
 }
 
 async fn apply(

@@ -8,9 +8,34 @@ use std::process::{Command, Output, Stdio};
 
 use aws_sdk_ec2::types::Filter;
 
-/// The example binary, built on demand (a plain `cargo test --test example_cli`
-/// does not build examples).
+/// The example binary. `cargo test` builds it beside this test; when it is
+/// missing or older than a source file (`cargo test --test example_cli` alone
+/// does not build examples), it is built here.
 fn example_binary() -> PathBuf {
+    // This test binary is target/<profile>/deps/example_cli-<hash>.
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    let binary = profile_dir.join("examples").join("backend_stack");
+    let built = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = [
+        "src",
+        "examples",
+        "infra-core/src",
+        "infra-macros/src",
+        "infra-schema/src",
+    ];
+    let newest_source = sources
+        .iter()
+        .filter_map(|dir| newest(&root.join(dir)))
+        .max();
+    if built.is_some() && built >= newest_source {
+        return binary;
+    }
+
     let mut cargo = Command::new(env!("CARGO"));
     cargo
         .args([
@@ -20,7 +45,7 @@ fn example_binary() -> PathBuf {
             "backend_stack",
             "--manifest-path",
         ])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+        .arg(root.join("Cargo.toml"));
     // Cargo gives this test the package's variables (CARGO_PKG_NAME, OUT_DIR,
     // ...); some build scripts (aws-lc-sys) rerun when those change, which
     // would rebuild the whole AWS SDK here and again in the next `cargo test`.
@@ -44,13 +69,23 @@ fn example_binary() -> PathBuf {
     }
     let status = cargo.status().expect("cargo runs");
     assert!(status.success(), "building the example failed");
-    // This test binary is target/<profile>/deps/example_cli-<hash>.
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    profile_dir.join("examples").join("backend_stack")
+    binary
+}
+
+/// The latest modification time of any file under `dir`.
+fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                newest(&path)
+            } else {
+                entry.metadata().and_then(|m| m.modified()).ok()
+            }
+        })
+        .max()
 }
 
 /// Runs the example in `dir` with `args`, AWS pointed at `endpoint`, no
@@ -127,6 +162,19 @@ fn plans_offline_then_applies_and_destroys_against_moto() {
         &["plan", "--detailed-exitcode"],
     );
     assert_eq!(detailed.status.code(), Some(2), "changes pending");
+    let graph = run(
+        &binary,
+        dir.path(),
+        closed,
+        false,
+        &["graph", "--format", "mermaid"],
+    );
+    let mermaid = text(&graph.stdout);
+    assert_eq!(graph.status.code(), Some(0), "{mermaid}");
+    assert!(mermaid.starts_with("flowchart RL\n"), "{mermaid}");
+    assert!(mermaid.contains("  public_subnet_a --> vpc\n"), "{mermaid}");
+    let dot = text(&run(&binary, dir.path(), closed, false, &["graph"]).stdout);
+    assert!(dot.contains("\"public_subnet_b\" -> \"vpc\";"), "{dot}");
     let refused = run(&binary, dir.path(), closed, false, &["apply"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(

@@ -82,6 +82,72 @@ impl<'a> Graph<'a> {
     }
 }
 
+/// The stack's graph in Graphviz DOT: one box per resource (name and type),
+/// an arrow from each resource to what it depends on.
+///
+/// ```
+/// let mut builder = infra_core::Stack::builder("demo", "eu-west-2");
+/// builder.resource("vpc", "ec2::Vpc")?.set("cidr_block", "10.0.0.0/16");
+/// let dot = infra_core::graph::to_dot(&builder.build()?);
+/// assert!(dot.starts_with("digraph \"demo\" {"));
+/// # Ok::<(), infra_core::StackError>(())
+/// ```
+pub fn to_dot(stack: &Stack) -> String {
+    let mut out = format!("digraph {} {{\n", quoted(stack.name()));
+    out.push_str("  rankdir = \"RL\";\n  node [shape = box, fontname = \"Helvetica\"];\n");
+    for resource in stack.resources() {
+        out.push_str(&format!(
+            "  {} [label = \"{}\\n{}\"];\n",
+            quoted(resource.name()),
+            resource.name(),
+            resource.schema().path
+        ));
+    }
+    for resource in stack.resources() {
+        for dependency in resource.dependencies() {
+            out.push_str(&format!(
+                "  {} -> {};\n",
+                quoted(resource.name()),
+                quoted(dependency)
+            ));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The stack's graph as a Mermaid flowchart, for Markdown that renders it.
+///
+/// ```
+/// let mut builder = infra_core::Stack::builder("demo", "eu-west-2");
+/// builder.resource("vpc", "ec2::Vpc")?.set("cidr_block", "10.0.0.0/16");
+/// let mermaid = infra_core::graph::to_mermaid(&builder.build()?);
+/// assert!(mermaid.contains("vpc[\"vpc<br/>ec2::Vpc\"]"));
+/// # Ok::<(), infra_core::StackError>(())
+/// ```
+pub fn to_mermaid(stack: &Stack) -> String {
+    let mut out = String::from("flowchart RL\n");
+    for resource in stack.resources() {
+        out.push_str(&format!(
+            "  {}[\"{}<br/>{}\"]\n",
+            resource.name(),
+            resource.name(),
+            resource.schema().path
+        ));
+    }
+    for resource in stack.resources() {
+        for dependency in resource.dependencies() {
+            out.push_str(&format!("  {} --> {dependency}\n", resource.name()));
+        }
+    }
+    out
+}
+
+/// A DOT identifier: always quoted, so any resource name is safe.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// A topological order that keeps declaration order wherever dependencies allow
 /// (Kahn's algorithm, always taking the earliest-declared ready node), so plans
 /// read in the order the stack is written; `None` when there is a cycle.
@@ -160,6 +226,34 @@ mod tests {
         );
         assert_eq!(graph.dependents("vpc"), ["subnet"]);
         assert_eq!(graph.dependencies("subnet"), ["vpc"]);
+    }
+
+    #[test]
+    fn exports_dot_and_mermaid() {
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder
+            .resource("vpc", "ec2::Vpc")
+            .expect("in catalog")
+            .set("cidr_block", "10.0.0.0/16");
+        builder
+            .resource("subnet", "ec2::Subnet")
+            .expect("in catalog")
+            .set(
+                "vpc_id",
+                crate::types::Ref::<crate::types::ec2::VpcId>::new("vpc", "id"),
+            )
+            .set("cidr_block", "10.0.1.0/24");
+        let stack = builder.build().expect("valid");
+        let dot = to_dot(&stack);
+        assert!(
+            dot.contains("  \"subnet\" [label = \"subnet\\nec2::Subnet\"];\n"),
+            "{dot}"
+        );
+        assert!(dot.contains("  \"subnet\" -> \"vpc\";\n"), "{dot}");
+        assert!(dot.ends_with("}\n"));
+        let mermaid = to_mermaid(&stack);
+        assert!(mermaid.starts_with("flowchart RL\n"), "{mermaid}");
+        assert!(mermaid.contains("  subnet --> vpc\n"), "{mermaid}");
     }
 
     #[test]
