@@ -49,6 +49,11 @@ fn backend_stack() -> infra::Stack {
             hash_key_type: S,
             billing_mode: PayPerRequest,
         };
+
+        /// The DynamoDB table the service reads and writes (its `TABLE_NAME`).
+        output table_name = table.name;
+        /// The VPC the stack's network lives in.
+        output vpc_id = vpc.id;
     }
 }
 

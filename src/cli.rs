@@ -15,6 +15,7 @@
 //! `--detailed-exitcode`, `apply --auto-approve`, `destroy --auto-approve`,
 //! `graph --format dot|mermaid`, and `--state PATH` for where state lives.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,11 @@ struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "INFRA_STATE")]
     state: Option<PathBuf>,
 
+    /// A value for one of the stack's inputs (repeatable); INFRA_VAR_<NAME> in the
+    /// environment works too, and --var wins
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -56,6 +62,14 @@ enum Command {
     Apply(ApplyArgs),
     /// Delete every resource the stack created
     Destroy(ApplyArgs),
+    /// Print the outputs recorded by the last apply (all, or the one named)
+    Output {
+        /// The output to print, alone and unquoted
+        name: Option<String>,
+        /// Print as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the dependency graph, for Graphviz (`| dot -Tsvg > stack.svg`) or Mermaid
     Graph {
         /// The output format
@@ -154,11 +168,35 @@ pub fn run_with(stack: Stack, args: impl IntoIterator<Item = std::ffi::OsString>
 
 type Failure = Box<dyn std::error::Error>;
 
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.trim().to_owned(), value.to_owned()))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))
+}
+
+/// The input values: `INFRA_VAR_<name>` variables for the stack's inputs, then
+/// `--var` flags over them.
+fn input_values(stack: &Stack, flags: Vec<(String, String)>) -> BTreeMap<String, String> {
+    let mut values: BTreeMap<String, String> = stack
+        .inputs()
+        .iter()
+        .filter_map(|input| {
+            let value = std::env::var(format!("INFRA_VAR_{}", input.name)).ok()?;
+            Some((input.name.clone(), value))
+        })
+        .collect();
+    values.extend(flags);
+    values
+}
+
 async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
     let state = cli.state;
+    let inputs = input_values(&stack, cli.vars);
+    let engine = |stack, refresh| engine(stack, state.clone(), refresh, inputs.clone());
     match cli.command.unwrap_or(Command::Plan(PlanArgs::default())) {
         Command::Plan(args) => {
-            let engine = engine(stack, state, args.refresh).await;
+            let engine = engine(stack, args.refresh).await;
             let plan = engine.plan().await.map_err(refresh_hint)?;
             println!();
             print!("{}", plan.render());
@@ -169,14 +207,18 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
             })
         }
         Command::Apply(args) => {
-            let engine = engine(stack, state, args.refresh).await;
+            let engine = engine(stack, args.refresh).await;
             let plan = engine.plan().await.map_err(refresh_hint)?;
             apply(&engine, &plan, args.auto_approve, "Apply").await
         }
         Command::Destroy(args) => {
-            let engine = engine(stack, state, args.refresh).await;
+            let engine = engine(stack, args.refresh).await;
             let plan = engine.plan_destroy().await.map_err(refresh_hint)?;
             apply(&engine, &plan, args.auto_approve, "Destroy").await
+        }
+        Command::Output { name, json } => {
+            let outputs = engine(stack, RefreshArg::default()).await.outputs()?;
+            print_outputs(&outputs, name.as_deref(), json)
         }
         Command::Graph { format } => {
             print!(
@@ -193,11 +235,51 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
 
 /// The engine for `stack` on AWS, its state at `state` (printed, as users need
 /// to know which file holds what they deployed).
-async fn engine(stack: Stack, state: Option<PathBuf>, refresh: RefreshArg) -> Engine {
+async fn engine(
+    stack: Stack,
+    state: Option<PathBuf>,
+    refresh: RefreshArg,
+    inputs: BTreeMap<String, String>,
+) -> Engine {
     let path = state.unwrap_or_else(|| PathBuf::from(format!("{}.infra-state.json", stack.name())));
-    println!("State: {}", path.display());
+    eprintln!("State: {}", path.display());
     let provider = AwsProvider::from_env(stack.region()).await;
-    Engine::new(stack, provider, LocalState::new(path)).with_refresh(refresh.refresh)
+    Engine::new(stack, provider, LocalState::new(path))
+        .with_refresh(refresh.refresh)
+        .with_inputs(inputs)
+}
+
+/// `output`: every output as `name = value`, or one output's bare value (for
+/// scripts: `$(backend_stack output alb_dns_name)`), or JSON.
+fn print_outputs(
+    outputs: &BTreeMap<String, crate::Value>,
+    name: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, Failure> {
+    let Some(name) = name else {
+        if json {
+            println!("{}", serde_json::to_string_pretty(outputs)?);
+        } else if outputs.is_empty() {
+            eprintln!("No outputs recorded: apply the stack first.");
+        } else {
+            let width = outputs.keys().map(String::len).max().unwrap_or(0);
+            for (name, value) in outputs {
+                println!("{name:width$} = {value}");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let value = outputs.get(name).ok_or_else(|| {
+        format!(
+            "no output `{name}` is recorded (recorded: {}); apply the stack first, or check the name",
+            if outputs.is_empty() { "none".to_owned() } else { outputs.keys().cloned().collect::<Vec<_>>().join(", ") }
+        )
+    })?;
+    match value {
+        crate::Value::String(text) if !json => println!("{text}"),
+        other => println!("{other}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn apply(
@@ -306,5 +388,24 @@ fn refresh_hint(error: crate::EngineError) -> Failure {
         )
         .into(),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vars_are_name_equals_value() {
+        assert_eq!(
+            parse_var("count=3"),
+            Ok(("count".to_owned(), "3".to_owned()))
+        );
+        assert_eq!(
+            parse_var("uri=a=b"),
+            Ok(("uri".to_owned(), "a=b".to_owned()))
+        );
+        assert!(parse_var("count").is_err());
+        assert!(parse_var("=3").is_err());
     }
 }

@@ -56,18 +56,27 @@ pub use infra_core::*;
 ///     region = "eu-west-2";                   // required
 ///     default_tags = { "team": "identity" };  // optional: on every taggable resource
 ///
+///     /// How many tasks run.                 // the description
+///     input desired_count: Int = 2;           // Text, Int, Bool or Cidr; the default is optional
+///
 ///     let NAME = SERVICE::Type {              // a resource, named for references
 ///         field: value,
 ///         depends_on: [other],                // ordering no reference shows
 ///     };
+///
+///     /// The table's name.
+///     output table_name = table.name;         // recorded by apply, printed by `output`
 /// }
 /// ```
 ///
 /// Values are literals (`"text"`, `true`, `42`), references to another
-/// resource's field or attribute (`vpc.id`), enum variants (`PayPerRequest`) and
-/// maps (`{ "key": "value" }`, for tags). A reference is typed by what it points
-/// at: `vpc.id` fills a field that wants a VPC id, and a subnet's id there is a
-/// type error on your token.
+/// resource's field or attribute (`vpc.id`) or to an input (`input.desired_count`),
+/// enum variants (`PayPerRequest`), maps (`{ "key": "value" }`, for tags) and
+/// strings built from references (`format!("{}/index/*", table.arn)`). A
+/// reference is typed by what it points at: `vpc.id` fills a field that wants a
+/// VPC id, and a subnet's id there is a type error on your token. Inputs take
+/// their values at run time (`--var desired_count=3`, or `INFRA_VAR_desired_count`),
+/// checked against their type before any AWS call.
 ///
 /// The resource types, fields and attributes are listed in
 /// [`infra_schema::catalog`](__private::schema::catalog).
@@ -90,6 +99,12 @@ pub mod __private {
     /// A field value, type-checked by rustc against the field's type `T`.
     pub fn field<T, V: IntoField<T>>(value: V) -> Expr {
         value.into_expr()
+    }
+
+    /// A value of any type, where no field type constrains it (an output, a
+    /// `format!` argument).
+    pub fn part(value: impl Into<Expr>) -> Expr {
+        value.into()
     }
 
     /// A map value (tags).

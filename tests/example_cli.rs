@@ -138,10 +138,7 @@ fn plans_offline_then_applies_and_destroys_against_moto() {
         "{stdout}{}",
         text(&offline.stderr)
     );
-    assert!(
-        stdout.contains("State: identity-e2e-backend.infra-state.json"),
-        "{stdout}"
-    );
+    assert!(text(&offline.stderr).contains("State: identity-e2e-backend.infra-state.json"));
     assert!(
         stdout.contains("+ resource \"aws_ec2_vpc\" \"vpc\""),
         "{stdout}"
@@ -162,6 +159,19 @@ fn plans_offline_then_applies_and_destroys_against_moto() {
         &["plan", "--detailed-exitcode"],
     );
     assert_eq!(detailed.status.code(), Some(2), "changes pending");
+    let unknown = run(
+        &binary,
+        dir.path(),
+        closed,
+        false,
+        &["plan", "--var", "nope=1"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("the stack has no input `nope`"),
+        "{}",
+        text(&unknown.stderr)
+    );
     let graph = run(
         &binary,
         dir.path(),
@@ -207,7 +217,7 @@ fn plans_offline_then_applies_and_destroys_against_moto() {
         "{stdout}{}",
         text(&apply.stderr)
     );
-    assert!(stdout.contains("State: states/backend.json"), "{stdout}");
+    assert!(text(&apply.stderr).contains("State: states/backend.json"));
     assert!(
         stdout.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."),
         "{stdout}"
@@ -219,6 +229,47 @@ fn plans_offline_then_applies_and_destroys_against_moto() {
     assert_eq!(vpcs, 1);
     assert_eq!(subnets, 2);
     assert_eq!(tables, ["identity-e2e-backend"]);
+
+    let output = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["output", "table_name", state[0], state[1]],
+    );
+    assert_eq!(
+        text(&output.stdout),
+        "identity-e2e-backend\n",
+        "{}",
+        text(&output.stderr)
+    );
+    let outputs = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["output", "--json", state[0], state[1]],
+    );
+    let outputs: serde_json::Value = serde_json::from_slice(&outputs.stdout).expect("JSON outputs");
+    assert!(
+        outputs["vpc_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("vpc-")),
+        "{outputs}"
+    );
+    let missing = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["output", "nope", state[0], state[1]],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("no output `nope`"),
+        "{}",
+        text(&missing.stderr)
+    );
 
     let again = run(
         &binary,

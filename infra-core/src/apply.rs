@@ -222,6 +222,21 @@ pub async fn execute(
     )
     .await;
 
+    // Phase 3: the outputs, from what exists now.
+    let mut state = run.state.into_inner().unwrap_or_else(|e| e.into_inner());
+    let outputs: BTreeMap<String, Value> = plan
+        .outputs
+        .iter()
+        .filter_map(|(name, expr)| {
+            let value = expr.resolve(&|reference: &Reference| state.lookup(reference))?;
+            Some((name.clone(), value))
+        })
+        .collect();
+    if outputs != state.outputs {
+        state.outputs = outputs;
+        backend.save(&mut state)?;
+    }
+
     let report = ApplyReport {
         done: run.done.into_inner().unwrap_or_else(|e| e.into_inner()),
         elapsed: started.elapsed(),

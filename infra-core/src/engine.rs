@@ -6,7 +6,9 @@ use std::sync::Arc;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::apply::{self, ApplyError, ApplyReport, Event, DEFAULT_CONCURRENCY};
-use crate::model::Stack;
+use std::collections::BTreeMap;
+
+use crate::model::{Stack, StackError};
 use crate::plan::{self, Plan, PlanError};
 use crate::provider::{Provider, ProviderError};
 use crate::state::{LocalState, State, StateError};
@@ -20,6 +22,9 @@ pub enum EngineError {
     /// The plan could not be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The stack, or a value given for its inputs, is not valid.
+    #[error(transparent)]
+    Stack(#[from] StackError),
     /// Reading a resource's live values failed.
     #[error("refreshing `{resource}` ({type_name}, {id}): {error}")]
     Refresh {
@@ -56,6 +61,7 @@ pub struct Engine {
     backend: LocalState,
     concurrency: usize,
     refresh: bool,
+    inputs: BTreeMap<String, String>,
 }
 
 impl Engine {
@@ -67,6 +73,7 @@ impl Engine {
             backend,
             concurrency: DEFAULT_CONCURRENCY,
             refresh: true,
+            inputs: BTreeMap::new(),
         }
     }
 
@@ -84,6 +91,13 @@ impl Engine {
         self
     }
 
+    /// Values for the stack's inputs, as text (`--var NAME=VALUE`); inputs not
+    /// given take their defaults. Checked when planning, before any AWS call.
+    pub fn with_inputs(mut self, inputs: BTreeMap<String, String>) -> Self {
+        self.inputs = inputs;
+        self
+    }
+
     /// The stack.
     pub fn stack(&self) -> &Stack {
         &self.stack
@@ -94,6 +108,11 @@ impl Engine {
         &self.backend
     }
 
+    /// The outputs recorded by the last apply.
+    pub fn outputs(&self) -> Result<BTreeMap<String, crate::Value>, EngineError> {
+        Ok(self.state()?.outputs)
+    }
+
     /// The recorded state, as last saved.
     pub fn state(&self) -> Result<State, EngineError> {
         Ok(self.backend.load(&self.stack)?)
@@ -101,8 +120,9 @@ impl Engine {
 
     /// The plan that brings the cloud to what the stack declares.
     pub async fn plan(&self) -> Result<Plan, EngineError> {
+        let stack = self.stack.bind(&self.inputs)?;
         let (state, vanished) = self.refreshed()?.await?;
-        let mut plan = plan::diff(&self.stack, &state)?;
+        let mut plan = plan::diff(&stack, &state)?;
         plan.vanished = vanished;
         Ok(plan)
     }

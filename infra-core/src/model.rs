@@ -39,6 +39,10 @@ pub enum Expr {
     List(Vec<Expr>),
     /// A map from keys to values (tags, for instance).
     Map(BTreeMap<String, Expr>),
+    /// A string made of parts: `format!("{}:latest", repo.url)`.
+    Template(Vec<Expr>),
+    /// The value of the stack's input of that name, given at run time.
+    Input(String),
 }
 
 impl Expr {
@@ -55,6 +59,36 @@ impl Expr {
             Expr::Ref(reference) => found.push(reference),
             Expr::List(items) => items.iter().for_each(|e| e.collect_references(found)),
             Expr::Map(entries) => entries.values().for_each(|e| e.collect_references(found)),
+            Expr::Template(parts) => parts.iter().for_each(|e| e.collect_references(found)),
+            Expr::Input(_) => {}
+        }
+    }
+
+    /// The inputs the expression uses.
+    pub fn inputs(&self) -> Vec<&str> {
+        match self {
+            Expr::Input(name) => vec![name.as_str()],
+            Expr::List(items) | Expr::Template(items) => {
+                items.iter().flat_map(Expr::inputs).collect()
+            }
+            Expr::Map(entries) => entries.values().flat_map(Expr::inputs).collect(),
+            Expr::Value(_) | Expr::Ref(_) => Vec::new(),
+        }
+    }
+
+    /// The expression with every input replaced by its bound value.
+    fn bind(&self, inputs: &BTreeMap<String, Expr>) -> Expr {
+        match self {
+            Expr::Input(name) => inputs.get(name).cloned().unwrap_or_else(|| self.clone()),
+            Expr::List(items) => Expr::List(items.iter().map(|e| e.bind(inputs)).collect()),
+            Expr::Template(parts) => Expr::Template(parts.iter().map(|e| e.bind(inputs)).collect()),
+            Expr::Map(entries) => Expr::Map(
+                entries
+                    .iter()
+                    .map(|(k, e)| (k.clone(), e.bind(inputs)))
+                    .collect(),
+            ),
+            Expr::Value(_) | Expr::Ref(_) => self.clone(),
         }
     }
 
@@ -74,6 +108,19 @@ impl Expr {
                 .map(|(k, e)| e.resolve(lookup).map(|v| (k.clone(), v)))
                 .collect::<Option<serde_json::Map<_, _>>>()
                 .map(Value::Object),
+            Expr::Template(parts) => parts
+                .iter()
+                .map(|part| {
+                    part.resolve(lookup).map(|value| match value {
+                        Value::String(text) => text,
+                        other => other.to_string(),
+                    })
+                })
+                .collect::<Option<String>>()
+                .map(Value::String),
+            // Inputs are bound before planning (`Stack::bind`); an unbound one
+            // has no value.
+            Expr::Input(_) => None,
         }
     }
 }
@@ -166,7 +213,33 @@ pub struct Stack {
     name: String,
     region: String,
     default_tags: BTreeMap<String, String>,
+    inputs: Vec<InputDecl>,
     resources: Vec<ResourceDecl>,
+    outputs: Vec<OutputDecl>,
+}
+
+/// A value the stack takes at run time (`--var NAME=VALUE`).
+#[derive(Debug, Clone)]
+pub struct InputDecl {
+    /// The input's name.
+    pub name: String,
+    /// What values it takes.
+    pub ty: ValueType,
+    /// Its value when none is given; may reference resources.
+    pub default: Option<Expr>,
+    /// What it is for, shown by `--help`-like listings and errors.
+    pub description: String,
+}
+
+/// A value the stack reports after apply (`output NAME`).
+#[derive(Debug, Clone)]
+pub struct OutputDecl {
+    /// The output's name.
+    pub name: String,
+    /// Its value, usually built from resources' attributes.
+    pub value: Expr,
+    /// What it is.
+    pub description: String,
 }
 
 impl Stack {
@@ -177,7 +250,9 @@ impl Stack {
                 name: name.to_owned(),
                 region: region.to_owned(),
                 default_tags: BTreeMap::new(),
+                inputs: Vec::new(),
                 resources: Vec::new(),
+                outputs: Vec::new(),
             },
             errors: Vec::new(),
         }
@@ -201,6 +276,78 @@ impl Stack {
     /// The resource called `name`.
     pub fn resource(&self, name: &str) -> Option<&ResourceDecl> {
         self.resources.iter().find(|r| r.name == name)
+    }
+
+    /// The declared inputs.
+    pub fn inputs(&self) -> &[InputDecl] {
+        &self.inputs
+    }
+
+    /// The declared outputs.
+    pub fn outputs(&self) -> &[OutputDecl] {
+        &self.outputs
+    }
+
+    /// The stack with every input replaced by its value: the one given in
+    /// `values` (as text, parsed by the input's type), else its default. Every
+    /// problem is refused here, before any AWS call, naming the input.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use infra_core::{Stack, StackError};
+    ///
+    /// let mut builder = Stack::builder("demo", "eu-west-2");
+    /// builder.input::<infra_core::types::Int>("desired_count", Some(2.into()), "Tasks to run");
+    /// let stack = builder.build()?;
+    /// assert!(stack.bind(&BTreeMap::new()).is_ok());
+    /// let bad = BTreeMap::from([("desired_count".to_owned(), "two".to_owned())]);
+    /// assert!(stack.bind(&bad).unwrap_err().to_string().contains("desired_count"));
+    /// # Ok::<(), StackError>(())
+    /// ```
+    pub fn bind(&self, values: &BTreeMap<String, String>) -> Result<Stack, StackError> {
+        if let Some(unknown) = values
+            .keys()
+            .find(|k| !self.inputs.iter().any(|i| &i.name == *k))
+        {
+            return Err(StackError::UnknownInput {
+                name: unknown.clone(),
+                known: self.inputs.iter().map(|i| i.name.clone()).collect(),
+            });
+        }
+        let mut bound = BTreeMap::new();
+        for input in &self.inputs {
+            let value = match (values.get(&input.name), &input.default) {
+                (Some(text), _) => {
+                    Expr::Value(types::parse_input(&input.ty, text).map_err(|reason| {
+                        StackError::InvalidInput {
+                            name: input.name.clone(),
+                            reason,
+                        }
+                    })?)
+                }
+                (None, Some(default)) => default.clone(),
+                (None, None) => {
+                    return Err(StackError::InvalidInput {
+                        name: input.name.clone(),
+                        reason: format!(
+                            "it has no default and no value was given: pass `--var {}=VALUE`",
+                            input.name
+                        ),
+                    })
+                }
+            };
+            bound.insert(input.name.clone(), value);
+        }
+        let mut stack = self.clone();
+        for resource in &mut stack.resources {
+            for expr in resource.fields.values_mut() {
+                *expr = expr.bind(&bound);
+            }
+        }
+        for output in &mut stack.outputs {
+            output.value = output.value.bind(&bound);
+        }
+        Ok(stack)
     }
 
     /// The fields the engine manages for `resource`: the declared ones with the
@@ -258,9 +405,25 @@ pub enum StackError {
         /// The type path given.
         path: String,
     },
-    /// Two resources share a name.
-    #[error("two resources are called `{0}`; resource names must be unique in a stack")]
+    /// Two resources, inputs or outputs share a name.
+    #[error("two declarations are called `{0}`; names must be unique in a stack")]
     Duplicate(String),
+    /// A value was given for an input the stack does not have.
+    #[error("the stack has no input `{name}`{}", if .known.is_empty() { String::from(" (it has no inputs)") } else { format!(" (its inputs: {})", .known.join(", ")) })]
+    UnknownInput {
+        /// The name given.
+        name: String,
+        /// The inputs the stack has.
+        known: Vec<String>,
+    },
+    /// An input's value is missing or not of its type.
+    #[error("input `{name}`: {reason}")]
+    InvalidInput {
+        /// The input.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A field the type does not have.
     #[error("resource `{resource}` ({path}) has no field `{field}`")]
     UnknownField {
@@ -325,6 +488,39 @@ impl StackBuilder {
         self
     }
 
+    /// Declares an input of type `T` (a marker of [`types`], such as
+    /// [`types::Int`]), with an optional default.
+    pub fn input<T: types::InputType>(
+        &mut self,
+        name: &str,
+        default: Option<Expr>,
+        description: &str,
+    ) -> &mut Self {
+        if self.stack.inputs.iter().any(|i| i.name == name) {
+            self.errors.push(StackError::Duplicate(name.to_owned()));
+        }
+        self.stack.inputs.push(InputDecl {
+            name: name.to_owned(),
+            ty: T::TYPE,
+            default,
+            description: description.to_owned(),
+        });
+        self
+    }
+
+    /// Declares an output: a value reported after apply.
+    pub fn output(&mut self, name: &str, value: impl Into<Expr>, description: &str) -> &mut Self {
+        if self.stack.outputs.iter().any(|o| o.name == name) {
+            self.errors.push(StackError::Duplicate(name.to_owned()));
+        }
+        self.stack.outputs.push(OutputDecl {
+            name: name.to_owned(),
+            value: value.into(),
+            description: description.to_owned(),
+        });
+        self
+    }
+
     /// Declares a resource of the type at `path` (`ec2::Vpc`), to be filled in
     /// through the returned [`ResourceDecl`].
     pub fn resource(&mut self, name: &str, path: &str) -> Result<&mut ResourceDecl, StackError> {
@@ -363,9 +559,42 @@ impl StackBuilder {
         for resource in &stack.resources {
             check_resource(&stack, resource)?;
         }
+        for output in &stack.outputs {
+            check_expr_names(&stack, &format!("output `{}`", output.name), &output.value)?;
+        }
+        for input in &stack.inputs {
+            if let Some(default) = &input.default {
+                check_expr_names(&stack, &format!("input `{}`", input.name), default)?;
+            }
+        }
         crate::graph::Graph::of(&stack)?;
         Ok(stack)
     }
+}
+
+/// The references and inputs of `expr`, used by `what`, name things that exist.
+fn check_expr_names(stack: &Stack, what: &str, expr: &Expr) -> Result<(), StackError> {
+    for reference in expr.references() {
+        let exists = stack
+            .resource(&reference.resource)
+            .is_some_and(|r| r.schema.referenceable(&reference.attribute).is_some());
+        if !exists {
+            return Err(StackError::BadReference {
+                resource: what.to_owned(),
+                reference: reference.clone(),
+                reason: "is not a field or attribute of a resource of the stack",
+            });
+        }
+    }
+    for input in expr.inputs() {
+        if !stack.inputs.iter().any(|i| i.name == input) {
+            return Err(StackError::UnknownInput {
+                name: input.to_owned(),
+                known: stack.inputs.iter().map(|i| i.name.clone()).collect(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_resource(stack: &Stack, resource: &ResourceDecl) -> Result<(), StackError> {
@@ -400,6 +629,17 @@ fn check_resource(stack: &Stack, resource: &ResourceDecl) -> Result<(), StackErr
             resource: resource.name.clone(),
             path: schema.path,
             field: missing.name,
+        });
+    }
+    if let Some(input) = resource
+        .fields
+        .values()
+        .flat_map(Expr::inputs)
+        .find(|input| !stack.inputs.iter().any(|i| i.name == *input))
+    {
+        return Err(StackError::UnknownInput {
+            name: input.to_owned(),
+            known: stack.inputs.iter().map(|i| i.name.clone()).collect(),
         });
     }
     for reference in resource.fields.values().flat_map(Expr::references) {

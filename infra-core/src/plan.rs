@@ -140,6 +140,21 @@ pub struct Plan {
     /// Resources recorded in state that refresh found deleted outside the engine
     /// and that are no longer declared: apply forgets them.
     pub vanished: Vec<String>,
+    /// The declared outputs, which apply records once the resources exist.
+    pub outputs: BTreeMap<String, Expr>,
+    /// The outputs whose value changes.
+    pub output_changes: Vec<OutputChange>,
+}
+
+/// One output's change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    /// The output.
+    pub name: String,
+    /// Its recorded value; `None` for a new output.
+    pub before: Option<Value>,
+    /// Its value after apply; `None` for an output no longer declared.
+    pub after: Option<Planned>,
 }
 
 impl Plan {
@@ -161,9 +176,12 @@ impl Plan {
         summary
     }
 
-    /// Whether apply would change anything.
+    /// Whether apply would change anything, outputs included (as
+    /// `terraform plan --detailed-exitcode` counts them).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.vanished.is_empty()
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+            || !self.vanished.is_empty()
+            || !self.output_changes.is_empty()
     }
 
     /// The change planned for `name`.
@@ -179,7 +197,7 @@ impl Plan {
             .iter()
             .filter(|c| c.action != Action::NoOp)
             .collect();
-        if pending.is_empty() {
+        if pending.is_empty() && self.output_changes.is_empty() {
             out.push_str("No changes. Your infrastructure matches the configuration.\n");
             return out;
         }
@@ -200,10 +218,39 @@ impl Plan {
                 let _ = writeln!(out, "  {:>3} {what}", action.symbol());
             }
         }
-        out.push_str("\ninfra will perform the following actions:\n");
+        if !pending.is_empty() {
+            out.push_str("\ninfra will perform the following actions:\n");
+        }
         for change in pending {
             out.push('\n');
             render_change(&mut out, change);
+        }
+        if !self.output_changes.is_empty() {
+            out.push_str("\nChanges to Outputs:\n");
+            let width = self
+                .output_changes
+                .iter()
+                .map(|o| o.name.len())
+                .max()
+                .unwrap_or(0);
+            for output in &self.output_changes {
+                let name = &output.name;
+                let _ = match (&output.before, &output.after) {
+                    (None, Some(after)) => {
+                        writeln!(out, "  + {name:width$} = {}", render_planned(after, 4))
+                    }
+                    (Some(before), None) => {
+                        writeln!(out, "  - {name:width$} = {}", render_value(before, 4))
+                    }
+                    (Some(before), Some(after)) => writeln!(
+                        out,
+                        "  ~ {name:width$} = {} -> {}",
+                        render_value(before, 4),
+                        render_planned(after, 4)
+                    ),
+                    (None, None) => Ok(()),
+                };
+            }
         }
         let _ = writeln!(out, "\n{}", self.summary());
         out
@@ -489,6 +536,41 @@ pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
         });
     }
 
+    let lookup = |reference: &Reference| -> Planned {
+        planned
+            .get(reference.resource.as_str())
+            .and_then(|fields| fields.get(&reference.attribute))
+            .cloned()
+            .unwrap_or_else(|| {
+                if fresh.contains(reference.resource.as_str()) {
+                    Planned::Unknown
+                } else {
+                    state
+                        .lookup(reference)
+                        .map_or(Planned::Unknown, Planned::Known)
+                }
+            })
+    };
+    let outputs: BTreeMap<String, Expr> = stack
+        .outputs()
+        .iter()
+        .map(|output| (output.name.clone(), output.value.clone()))
+        .collect();
+    let mut output_changes: Vec<OutputChange> = outputs
+        .iter()
+        .filter_map(|(name, expr)| {
+            let after = resolve(expr, &lookup);
+            let before = state.outputs.get(name).cloned();
+            let unchanged = matches!((&before, &after), (Some(b), Planned::Known(a)) if a == b);
+            (!unchanged).then(|| OutputChange {
+                name: name.clone(),
+                before,
+                after: Some(after),
+            })
+        })
+        .collect();
+    output_changes.extend(removed_outputs(state, &outputs));
+
     Ok(Plan {
         stack: stack.name().to_owned(),
         region: stack.region().to_owned(),
@@ -496,7 +578,23 @@ pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
         serial: state.serial,
         changes,
         vanished: Vec::new(),
+        outputs,
+        output_changes,
     })
+}
+
+/// The recorded outputs that `outputs` no longer declares.
+fn removed_outputs(state: &State, outputs: &BTreeMap<String, Expr>) -> Vec<OutputChange> {
+    state
+        .outputs
+        .iter()
+        .filter(|(name, _)| !outputs.contains_key(*name))
+        .map(|(name, before)| OutputChange {
+            name: name.clone(),
+            before: Some(before.clone()),
+            after: None,
+        })
+        .collect()
 }
 
 /// The plan that deletes every resource recorded in `state`.
@@ -520,6 +618,8 @@ pub fn destroy(state: &State) -> Plan {
             })
             .collect(),
         vanished: Vec::new(),
+        outputs: BTreeMap::new(),
+        output_changes: removed_outputs(state, &BTreeMap::new()),
     }
 }
 
@@ -637,6 +737,85 @@ mod tests {
         let subnet = plan.change("subnet").expect("planned");
         assert_eq!(subnet.action, Action::Replace, "the new VPC has a new id");
         assert_eq!(subnet.replacement_causes().collect::<Vec<_>>(), ["vpc_id"]);
+    }
+
+    #[test]
+    fn inputs_templates_and_outputs_are_planned() {
+        use crate::types::{Int, Text};
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder
+            .input::<Int>("read_capacity", Some(1.into()), "Read units")
+            .input::<Text>("suffix", None, "Table name suffix");
+        builder
+            .resource("table", "dynamodb::Table")
+            .expect("in catalog")
+            .set(
+                "name",
+                Ref::<Text>::template(vec!["items-".into(), Ref::<Text>::input("suffix").into()]),
+            )
+            .set("hash_key", "id")
+            .set("billing_mode", "PROVISIONED")
+            .set("read_capacity", Ref::<Int>::input("read_capacity"))
+            .set("write_capacity", 1);
+        builder.output(
+            "table_arn",
+            Ref::<Text>::new("table", "arn"),
+            "The table's ARN",
+        );
+        builder.output(
+            "table_name",
+            Ref::<Text>::new("table", "name"),
+            "The table's name",
+        );
+        let stack = builder.build().expect("valid");
+
+        let missing = stack
+            .bind(&BTreeMap::new())
+            .expect_err("suffix has no default");
+        assert!(missing.to_string().contains("input `suffix`"), "{missing}");
+        let bad = BTreeMap::from([
+            ("suffix".to_owned(), "x".to_owned()),
+            ("read_capacity".to_owned(), "many".to_owned()),
+        ]);
+        let error = stack.bind(&bad).expect_err("not a number").to_string();
+        assert_eq!(error, "input `read_capacity`: `many` is not a whole number");
+        let unknown = BTreeMap::from([("sufix".to_owned(), "x".to_owned())]);
+        assert!(stack
+            .bind(&unknown)
+            .expect_err("unknown")
+            .to_string()
+            .contains("no input `sufix`"));
+
+        let values = BTreeMap::from([("suffix".to_owned(), "dev".to_owned())]);
+        let bound = stack.bind(&values).expect("bound");
+        let plan = diff(&bound, &State::new(&bound)).expect("plans");
+        let table = plan.change("table").expect("planned");
+        let field = |name: &str| {
+            table
+                .fields
+                .iter()
+                .find(|f| f.field == name)
+                .and_then(|f| f.after.clone())
+        };
+        assert_eq!(field("name"), Some(Planned::Known("items-dev".into())));
+        assert_eq!(field("read_capacity"), Some(Planned::Known(1.into())));
+        let outputs: Vec<_> = plan
+            .output_changes
+            .iter()
+            .map(|o| (o.name.as_str(), o.after.clone()))
+            .collect();
+        assert_eq!(
+            outputs,
+            [
+                ("table_arn", Some(Planned::Unknown)),
+                ("table_name", Some(Planned::Known("items-dev".into())))
+            ]
+        );
+        let text = plan.render();
+        assert!(
+            text.contains("Changes to Outputs:\n  + table_arn  = (known after apply)\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct State {
     pub region: String,
     /// The managed resources, by name in the stack.
     pub resources: BTreeMap<String, ResourceState>,
+    /// The stack's outputs, as of the last apply.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, Value>,
 }
 
 /// One managed resource, as last seen.
@@ -64,6 +67,7 @@ impl State {
             stack: stack.name().to_owned(),
             region: stack.region().to_owned(),
             resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
         }
     }
 

@@ -42,35 +42,49 @@ pub trait IntoField<T> {
 /// A typed reference to another resource's field or attribute.
 #[derive(Debug)]
 pub struct Ref<T> {
-    reference: Reference,
+    expr: Expr,
     kind: PhantomData<fn() -> T>,
 }
 
 impl<T> Ref<T> {
     /// A reference to `attribute` of the resource called `resource`.
     pub fn new(resource: &str, attribute: &str) -> Self {
+        Self::of(Expr::Ref(Reference {
+            resource: resource.to_owned(),
+            attribute: attribute.to_owned(),
+        }))
+    }
+
+    /// The stack's input called `name`, whose type is `T`.
+    pub fn input(name: &str) -> Self {
+        Self::of(Expr::Input(name.to_owned()))
+    }
+
+    fn of(expr: Expr) -> Self {
         Ref {
-            reference: Reference {
-                resource: resource.to_owned(),
-                attribute: attribute.to_owned(),
-            },
+            expr,
             kind: PhantomData,
         }
+    }
+}
+
+impl Ref<Text> {
+    /// A string made of `parts`, each a literal or a reference of any type:
+    /// what `format!("ECS_CLUSTER={}", cluster.name)` becomes in `stack!`.
+    pub fn template(parts: Vec<Expr>) -> Self {
+        Self::of(Expr::Template(parts))
     }
 }
 
 impl<T> Clone for Ref<T> {
     fn clone(&self) -> Self {
-        Ref {
-            reference: self.reference.clone(),
-            kind: PhantomData,
-        }
+        Self::of(self.expr.clone())
     }
 }
 
 impl<T> IntoField<T> for Ref<T> {
     fn into_expr(self) -> Expr {
-        Expr::Ref(self.reference)
+        self.expr
     }
 }
 
@@ -80,8 +94,52 @@ pub trait StringLike {}
 
 impl<T: StringLike> IntoField<Text> for Ref<T> {
     fn into_expr(self) -> Expr {
-        Expr::Ref(self.reference)
+        self.expr
     }
+}
+
+/// The marker types an input can have, with the value type they stand for.
+pub trait InputType {
+    /// The value type of the catalog this marker stands for.
+    const TYPE: ValueType;
+}
+
+impl InputType for Text {
+    const TYPE: ValueType = ValueType::String;
+}
+
+impl InputType for Int {
+    const TYPE: ValueType = ValueType::Int {
+        min: i64::MIN,
+        max: i64::MAX,
+    };
+}
+
+impl InputType for Bool {
+    const TYPE: ValueType = ValueType::Bool;
+}
+
+impl InputType for Cidr {
+    const TYPE: ValueType = ValueType::Cidr;
+}
+
+/// An input's value given as text (`--var desired_count=3`), parsed by its type.
+pub fn parse_input(ty: &ValueType, text: &str) -> Result<Value, String> {
+    let value = match ty {
+        ValueType::Bool => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(format!("`{text}` is not `true` or `false`")),
+        },
+        ValueType::Int { .. } => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("`{text}` is not a whole number"))?,
+        _ => Value::String(text.to_owned()),
+    };
+    check_literal(ty, &value)?;
+    Ok(value)
 }
 
 macro_rules! marker {

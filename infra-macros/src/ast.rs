@@ -21,7 +21,32 @@ use syn::{braced, bracketed, Ident, Lit, LitStr, Path, Token};
 /// A whole `stack! { … }` body.
 pub(crate) struct StackDef {
     pub(crate) settings: Vec<Setting>,
+    pub(crate) inputs: Vec<InputDef>,
     pub(crate) resources: Vec<ResourceDef>,
+    pub(crate) outputs: Vec<OutputDef>,
+}
+
+/// `/// Description.` then `input name: Type = default;` (the default is optional).
+pub(crate) struct InputDef {
+    pub(crate) doc: String,
+    pub(crate) name: Ident,
+    pub(crate) ty: Ident,
+    pub(crate) default: Option<Value>,
+}
+
+/// `/// Description.` then `output name = value;`
+pub(crate) struct OutputDef {
+    pub(crate) doc: String,
+    pub(crate) name: Ident,
+    pub(crate) value: Value,
+}
+
+/// `format!("text {} text", value, …)`: a string built from literals and references.
+pub(crate) struct TemplateDef {
+    pub(crate) literal: LitStr,
+    /// The text around the placeholders: one more piece than arguments.
+    pub(crate) pieces: Vec<String>,
+    pub(crate) args: Vec<Value>,
 }
 
 /// `name = "…";` and the like.
@@ -67,6 +92,8 @@ pub(crate) enum Value {
     Map(Span, Vec<(LitStr, Value)>),
     /// `[value, …]`.
     List(Span, Vec<Value>),
+    /// `format!("…{}…", value)`.
+    Template(TemplateDef),
 }
 
 /// `resource.attribute`.
@@ -92,6 +119,7 @@ impl Value {
             Value::Ref(reference) => reference.resource.span(),
             Value::Variant(ident) => ident.span(),
             Value::Map(span, _) | Value::List(span, _) => *span,
+            Value::Template(template) => template.literal.span(),
         }
     }
 
@@ -101,6 +129,7 @@ impl Value {
             Value::Ref(reference) => vec![reference],
             Value::Map(_, entries) => entries.iter().flat_map(|(_, v)| v.references()).collect(),
             Value::List(_, items) => items.iter().flat_map(Value::references).collect(),
+            Value::Template(template) => template.args.iter().flat_map(Value::references).collect(),
             Value::Lit(_) | Value::Variant(_) => Vec::new(),
         }
     }
@@ -109,10 +138,38 @@ impl Value {
 impl Parse for StackDef {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut settings = Vec::new();
+        let mut inputs = Vec::new();
         let mut resources = Vec::new();
+        let mut outputs = Vec::new();
         while !input.is_empty() {
+            let doc = doc_comment(&input.call(syn::Attribute::parse_outer)?);
             if input.peek(Token![let]) {
                 resources.push(input.parse()?);
+            } else if is_keyword(input, "input") {
+                input.parse::<Ident>()?;
+                let name = input.parse()?;
+                input.parse::<Token![:]>()?;
+                let ty = input.parse()?;
+                let default = if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    Some(input.parse()?)
+                } else {
+                    None
+                };
+                input.parse::<Token![;]>()?;
+                inputs.push(InputDef {
+                    doc,
+                    name,
+                    ty,
+                    default,
+                });
+            } else if is_keyword(input, "output") {
+                input.parse::<Ident>()?;
+                let name = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let value = input.parse()?;
+                input.parse::<Token![;]>()?;
+                outputs.push(OutputDef { doc, name, value });
             } else if input.peek(Ident) && input.peek2(Token![=]) {
                 let key: Ident = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -121,15 +178,115 @@ impl Parse for StackDef {
                 settings.push(Setting { key, value });
             } else {
                 return Err(input.error(
-                    "expected a setting (`name = \"…\";`) or a resource (`let vpc = ec2::Vpc { … };`)",
+                    "expected a setting (`name = \"…\";`), an input (`input count: Int = 2;`), \
+                     a resource (`let vpc = ec2::Vpc { … };`) or an output (`output id = vpc.id;`)",
                 ));
             }
         }
         Ok(StackDef {
             settings,
+            inputs,
             resources,
+            outputs,
         })
     }
+}
+
+/// Whether the next tokens are `keyword name`: `input count: …`, `output id = …`.
+fn is_keyword(input: ParseStream<'_>, keyword: &str) -> bool {
+    input.peek2(Ident)
+        && input
+            .fork()
+            .parse::<Ident>()
+            .is_ok_and(|ident| ident == keyword)
+}
+
+/// The text of `///` comments, lines joined by spaces.
+fn doc_comment(attributes: &[syn::Attribute]) -> String {
+    attributes
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(s), ..
+                    }),
+                ..
+            }) => Some(s.value().trim().to_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Parse for TemplateDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name: Ident = input.parse()?;
+        if name != "format" {
+            return Err(syn::Error::new_spanned(
+                name,
+                "the only macro a value may call is `format!`",
+            ));
+        }
+        input.parse::<Token![!]>()?;
+        let body;
+        syn::parenthesized!(body in input);
+        let literal: LitStr = body.parse()?;
+        let mut args = Vec::new();
+        while !body.is_empty() {
+            body.parse::<Token![,]>()?;
+            if body.is_empty() {
+                break;
+            }
+            args.push(body.parse()?);
+        }
+        let pieces = split_format(&literal)?;
+        if pieces.len() != args.len() + 1 {
+            return Err(syn::Error::new_spanned(
+                &literal,
+                format!(
+                    "this format string has {} `{{}}` placeholder(s) and {} value(s) follow it",
+                    pieces.len() - 1,
+                    args.len()
+                ),
+            ));
+        }
+        Ok(TemplateDef {
+            literal,
+            pieces,
+            args,
+        })
+    }
+}
+
+/// The text between `{}` placeholders (`{{` and `}}` stand for braces).
+fn split_format(literal: &LitStr) -> syn::Result<Vec<String>> {
+    let text = literal.value();
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some('{')) | ('}', Some('}')) => {
+                chars.next();
+                current.push(c);
+            }
+            ('{', Some('}')) => {
+                chars.next();
+                pieces.push(std::mem::take(&mut current));
+            }
+            ('{' | '}', _) => {
+                return Err(syn::Error::new_spanned(
+                    literal,
+                    "placeholders are `{}`, filled in order by the values after the string (write `{{` and `}}` for braces)",
+                ))
+            }
+            _ => current.push(c),
+        }
+    }
+    pieces.push(current);
+    Ok(pieces)
 }
 
 impl Parse for ResourceDef {
@@ -192,6 +349,9 @@ impl Parse for Value {
                 items.into_iter().collect(),
             ));
         }
+        if input.peek(Ident) && input.peek2(Token![!]) {
+            return Ok(Value::Template(input.parse()?));
+        }
         if input.peek(Ident) && input.peek2(Token![.]) {
             return Ok(Value::Ref(RefExpr {
                 resource: input.parse()?,
@@ -236,6 +396,38 @@ mod tests {
         assert!(matches!(table.fields[1].value, Value::Variant(_)));
         assert_eq!(table.fields[2].value.references()[0].resource, "vpc");
         assert!(matches!(table.fields[3].value, Value::List(_, _)));
+    }
+
+    #[test]
+    fn parses_inputs_outputs_and_templates() {
+        let stack: StackDef = syn::parse2(quote! {
+            /// How many tasks run.
+            input count: Int = 2;
+            input image: Text;
+            let c = ecs::Cluster { user_data: format!("ECS_CLUSTER={}\n{{x}}", c.name) };
+            /// The cluster's name.
+            output cluster = c.name;
+        })
+        .expect("parses");
+        assert_eq!(stack.inputs[0].doc, "How many tasks run.");
+        assert!(stack.inputs[1].default.is_none());
+        assert_eq!(stack.outputs[0].name, "cluster");
+        let Value::Template(template) = &stack.resources[0].fields[0].value else {
+            panic!("a template")
+        };
+        assert_eq!(template.pieces, ["ECS_CLUSTER=", "\n{x}"]);
+        assert_eq!(template.args.len(), 1);
+
+        let error =
+            syn::parse2::<StackDef>(quote! { let c = ecs::Cluster { d: format!("{}{}", c.a) }; })
+                .err()
+                .expect("fails");
+        assert!(
+            error
+                .to_string()
+                .contains("2 `{}` placeholder(s) and 1 value(s)"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use infra_schema::{FieldSchema, Presence, ResourceSchema, ValueType};
 use syn::{Ident, Lit, LitStr};
 
-use crate::ast::{RefExpr, ResourceDef, StackDef, Value};
+use crate::ast::{InputDef, OutputDef, RefExpr, ResourceDef, StackDef, Value};
 use crate::errors::{did_you_mean, Errors};
 
 /// A stack that passed the checks, ready to expand.
@@ -14,8 +14,33 @@ pub(crate) struct Model<'a> {
     pub(crate) name: &'a LitStr,
     pub(crate) region: &'a LitStr,
     pub(crate) default_tags: Vec<(&'a LitStr, &'a LitStr)>,
+    pub(crate) inputs: Vec<Input<'a>>,
     pub(crate) resources: Vec<Resource<'a>>,
+    pub(crate) outputs: &'a [OutputDef],
 }
+
+/// A checked input: its declaration and its value type.
+pub(crate) struct Input<'a> {
+    pub(crate) def: &'a InputDef,
+    pub(crate) ty: ValueType,
+}
+
+/// The types an input may have: `infra::types` markers and what they stand for.
+const INPUT_TYPES: [(&str, ValueType); 4] = [
+    ("Text", ValueType::String),
+    (
+        "Int",
+        ValueType::Int {
+            min: i64::MIN,
+            max: i64::MAX,
+        },
+    ),
+    ("Bool", ValueType::Bool),
+    ("Cidr", ValueType::Cidr),
+];
+
+/// The name references to inputs start with: `input.desired_count`.
+pub(crate) const INPUT: &str = "input";
 
 /// A checked resource: its declaration and its catalog type.
 pub(crate) struct Resource<'a> {
@@ -54,17 +79,43 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
         types.insert(name, (&resource.name, schema));
     }
 
+    let inputs = check_inputs(stack, &mut errors);
+    let symbols = Symbols {
+        resources: &types,
+        inputs: &inputs,
+    };
+    for input in &inputs {
+        if let Some(default) = &input.def.default {
+            check_value(&input.ty, default, &symbols, &mut errors);
+        }
+    }
     let mut resources = Vec::new();
     for resource in &stack.resources {
+        if resource.name == INPUT {
+            errors.spanned(&resource.name, "`input` names the stack's inputs (`input.count`); call the resource something else");
+        }
         let Some((declared, Some(schema))) = types.get(&resource.name.to_string()) else {
             continue;
         };
         if *declared != &resource.name {
             continue; // a duplicate, reported above
         }
-        resources.push(check_resource(resource, schema, &types, &mut errors));
+        resources.push(check_resource(resource, schema, &symbols, &mut errors));
     }
-    check_cycles(&resources, &mut errors);
+    let mut outputs: Vec<&Ident> = Vec::new();
+    for output in &stack.outputs {
+        if let Some(first) = outputs.iter().find(|o| **o == &output.name) {
+            let mut error = syn::Error::new_spanned(
+                &output.name,
+                format!("an output named `{}` is already declared", output.name),
+            );
+            error.combine(syn::Error::new_spanned(first, "first declared here"));
+            errors.push(error);
+        }
+        outputs.push(&output.name);
+        check_any(&output.value, &symbols, &mut errors);
+    }
+    check_cycles(&resources, &inputs, &mut errors);
     check_subnets(&resources, &mut errors);
 
     errors.finish()?;
@@ -75,8 +126,76 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
         name,
         region,
         default_tags,
+        inputs,
         resources,
+        outputs: &stack.outputs,
     })
+}
+
+fn check_inputs<'a>(stack: &'a StackDef, errors: &mut Errors) -> Vec<Input<'a>> {
+    let mut inputs: Vec<Input<'a>> = Vec::new();
+    for def in &stack.inputs {
+        if let Some(first) = inputs.iter().find(|i| i.def.name == def.name) {
+            let mut error = syn::Error::new_spanned(
+                &def.name,
+                format!("an input named `{}` is already declared", def.name),
+            );
+            error.combine(syn::Error::new_spanned(
+                &first.def.name,
+                "first declared here",
+            ));
+            errors.push(error);
+            continue;
+        }
+        let ty_name = def.ty.to_string();
+        let Some((_, ty)) = INPUT_TYPES.iter().find(|(name, _)| *name == ty_name) else {
+            let known = INPUT_TYPES.map(|(name, _)| name);
+            errors.spanned(
+                &def.ty,
+                format!(
+                    "`{ty_name}` is not an input type{} (input types: {})",
+                    did_you_mean(&ty_name, known),
+                    known.map(|k| format!("`{k}`")).join(", ")
+                ),
+            );
+            continue;
+        };
+        inputs.push(Input { def, ty: *ty });
+    }
+    inputs
+}
+
+/// What names mean in a stack: its resources (with their types) and inputs.
+pub(crate) struct Symbols<'s, 'a> {
+    resources: &'s BTreeMap<String, (&'a Ident, Option<&'static ResourceSchema>)>,
+    inputs: &'s [Input<'a>],
+}
+
+impl Symbols<'_, '_> {
+    fn has_resource(&self, name: &Ident) -> bool {
+        self.resources.contains_key(&name.to_string())
+    }
+}
+
+/// A value whose type is free (an output, a `format!` argument): only its
+/// references are checked.
+fn check_any(value: &Value, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
+    match value {
+        Value::Ref(reference) => check_reference(reference, symbols, errors),
+        Value::Template(template) => template
+            .args
+            .iter()
+            .for_each(|a| check_any(a, symbols, errors)),
+        Value::List(_, items) => items.iter().for_each(|i| check_any(i, symbols, errors)),
+        Value::Map(_, entries) => entries
+            .iter()
+            .for_each(|(_, v)| check_any(v, symbols, errors)),
+        Value::Variant(name) if symbols.has_resource(name) => errors.spanned(
+            name,
+            format!("`{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
+        ),
+        Value::Lit(_) | Value::Variant(_) => {}
+    }
 }
 
 type Settings<'a> = (
@@ -185,12 +304,10 @@ fn resolve_type(resource: &ResourceDef, errors: &mut Errors) -> Option<&'static 
     schema
 }
 
-type Symbols<'a> = BTreeMap<String, (&'a Ident, Option<&'static ResourceSchema>)>;
-
 fn check_resource<'a>(
     resource: &'a ResourceDef,
     schema: &'static ResourceSchema,
-    types: &Symbols<'_>,
+    symbols: &Symbols<'_, '_>,
     errors: &mut Errors,
 ) -> Resource<'a> {
     let mut fields: Vec<(&Ident, &Value, &'static FieldSchema)> = Vec::new();
@@ -205,7 +322,7 @@ fn check_resource<'a>(
             continue;
         }
         if name == DEPENDS_ON {
-            depends_on.extend(check_depends_on(&field.value, types, errors));
+            depends_on.extend(check_depends_on(&field.value, symbols, errors));
             continue;
         }
         let Some(field_schema) = schema.field(&name) else {
@@ -224,7 +341,7 @@ fn check_resource<'a>(
             );
             continue;
         };
-        check_value(&field_schema.ty, &field.value, types, errors);
+        check_value(&field_schema.ty, &field.value, symbols, errors);
         fields.push((&field.name, &field.value, field_schema));
     }
     for required in schema
@@ -252,7 +369,7 @@ fn check_resource<'a>(
 
 fn check_depends_on<'a>(
     value: &'a Value,
-    types: &Symbols<'_>,
+    symbols: &Symbols<'_, '_>,
     errors: &mut Errors,
 ) -> Vec<&'a Ident> {
     let Value::List(_, items) = value else {
@@ -265,8 +382,8 @@ fn check_depends_on<'a>(
     let mut names = Vec::new();
     for item in items {
         match item {
-            Value::Variant(name) if types.contains_key(&name.to_string()) => names.push(name),
-            Value::Variant(name) => unknown_resource(name, types, errors),
+            Value::Variant(name) if symbols.has_resource(name) => names.push(name),
+            Value::Variant(name) => unknown_resource(name, symbols, errors),
             other => errors.at(
                 other.span(),
                 "`depends_on` lists resource names, such as `vpc`",
@@ -276,20 +393,50 @@ fn check_depends_on<'a>(
     names
 }
 
-fn unknown_resource(name: &Ident, types: &Symbols<'_>, errors: &mut Errors) {
+fn unknown_resource(name: &Ident, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
     let text = name.to_string();
     errors.spanned(
         name,
         format!(
             "no resource named `{text}` is declared in this stack{}",
-            did_you_mean(&text, types.keys().map(String::as_str))
+            did_you_mean(&text, symbols.resources.keys().map(String::as_str))
         ),
     );
 }
 
-fn check_reference(reference: &RefExpr, types: &Symbols<'_>, errors: &mut Errors) {
-    let Some((_, schema)) = types.get(&reference.resource.to_string()) else {
-        unknown_resource(&reference.resource, types, errors);
+fn check_reference(reference: &RefExpr, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
+    if reference.resource == INPUT && !symbols.has_resource(&reference.resource) {
+        let name = reference.attribute.to_string();
+        if !symbols.inputs.iter().any(|i| i.def.name == name) {
+            let known: Vec<String> = symbols
+                .inputs
+                .iter()
+                .map(|i| i.def.name.to_string())
+                .collect();
+            errors.spanned(
+                reference,
+                format!(
+                    "no input named `{name}` is declared in this stack{}{}",
+                    did_you_mean(&name, known.iter().map(String::as_str)),
+                    if known.is_empty() {
+                        " (declare it: `input NAME: Type = default;`)".to_owned()
+                    } else {
+                        format!(
+                            " (the inputs: {})",
+                            known
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                ),
+            );
+        }
+        return;
+    }
+    let Some((_, schema)) = symbols.resources.get(&reference.resource.to_string()) else {
+        unknown_resource(&reference.resource, symbols, errors);
         return;
     };
     let Some(schema) = schema else {
@@ -318,27 +465,48 @@ fn check_reference(reference: &RefExpr, types: &Symbols<'_>, errors: &mut Errors
     }
 }
 
-/// The schema of the resource a reference points at, and the referenced value's type.
-pub(crate) fn reference_type(
-    reference: &RefExpr,
-    resources: &[Resource<'_>],
-) -> Option<&'static ValueType> {
-    resources
+/// The type of the value a reference points at: a resource's field or
+/// attribute, or an input.
+pub(crate) fn reference_type(reference: &RefExpr, model: &Model<'_>) -> Option<ValueType> {
+    if reference.resource == INPUT {
+        return model
+            .inputs
+            .iter()
+            .find(|i| i.def.name == reference.attribute)
+            .map(|i| i.ty);
+    }
+    model
+        .resources
         .iter()
         .find(|r| r.def.name == reference.resource)?
         .schema
         .referenceable(&reference.attribute.to_string())
+        .copied()
 }
 
-fn check_value(ty: &ValueType, value: &Value, types: &Symbols<'_>, errors: &mut Errors) {
+/// The marker type name (under `infra::types`) of an input type.
+pub(crate) fn input_marker(ty: &ValueType) -> &'static str {
+    INPUT_TYPES
+        .iter()
+        .find(|(_, t)| t == ty)
+        .map_or("Text", |(name, _)| name)
+}
+
+fn check_value(ty: &ValueType, value: &Value, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
     match (ty, value) {
-        (_, Value::Ref(reference)) => check_reference(reference, types, errors),
+        (_, Value::Ref(reference)) => check_reference(reference, symbols, errors),
+        (ValueType::String | ValueType::Name(_) | ValueType::Id(_), Value::Template(template)) => {
+            template
+                .args
+                .iter()
+                .for_each(|a| check_any(a, symbols, errors));
+        }
         (ValueType::Tags, Value::Map(_, entries)) => {
             for (key, value) in entries {
                 if key.value().starts_with("aws:") {
                     errors.spanned(key, "tag keys starting with `aws:` are reserved by AWS");
                 }
-                check_value(&ValueType::String, value, types, errors);
+                check_value(&ValueType::String, value, symbols, errors);
             }
         }
         (ValueType::Bool, Value::Lit(Lit::Bool(_))) => {}
@@ -376,7 +544,7 @@ fn check_value(ty: &ValueType, value: &Value, types: &Symbols<'_>, errors: &mut 
                 );
             }
         }
-        (_, Value::Variant(name)) if types.contains_key(&name.to_string()) => errors.spanned(
+        (_, Value::Variant(name)) if symbols.has_resource(name) => errors.spanned(
             name,
             format!("`{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
         ),
@@ -389,6 +557,10 @@ fn describe(ty: &ValueType) -> String {
         ValueType::String => "a string literal or a reference".to_owned(),
         ValueType::Name(rule) => format!("a {} (a string literal)", rule.what),
         ValueType::Bool => "`true` or `false`".to_owned(),
+        ValueType::Int {
+            min: i64::MIN,
+            max: i64::MAX,
+        } => "a whole number".to_owned(),
         ValueType::Int { min, max } => format!("a whole number from {min} to {max}"),
         ValueType::Cidr => "an IPv4 CIDR block, such as \"10.0.0.0/16\"".to_owned(),
         ValueType::Id(kind) => format!(
@@ -514,7 +686,20 @@ fn check_subnets(resources: &[Resource<'_>], errors: &mut Errors) {
 
 /// Reports a cycle of references, naming the whole chain, at the reference that
 /// closes it.
-fn check_cycles(resources: &[Resource<'_>], errors: &mut Errors) {
+fn check_cycles(resources: &[Resource<'_>], inputs: &[Input<'_>], errors: &mut Errors) {
+    // An input's default may reference resources: using the input depends on them.
+    let through_input = |reference: &RefExpr| -> Vec<String> {
+        if reference.resource != INPUT {
+            return vec![reference.resource.to_string()];
+        }
+        inputs
+            .iter()
+            .filter(|i| i.def.name == reference.attribute)
+            .filter_map(|i| i.def.default.as_ref())
+            .flat_map(Value::references)
+            .map(|r| r.resource.to_string())
+            .collect()
+    };
     // Each resource's dependencies, with the tokens that make each one.
     let edges: BTreeMap<String, Vec<(String, proc_macro2::TokenStream)>> = resources
         .iter()
@@ -523,7 +708,11 @@ fn check_cycles(resources: &[Resource<'_>], errors: &mut Errors) {
                 .fields
                 .iter()
                 .flat_map(|(_, value, _)| value.references())
-                .map(|reference| (reference.resource.to_string(), quote::quote!(#reference)))
+                .flat_map(|reference| {
+                    through_input(reference)
+                        .into_iter()
+                        .map(move |dependency| (dependency, quote::quote!(#reference)))
+                })
                 .collect();
             deps.extend(
                 r.depends_on
@@ -554,10 +743,17 @@ fn check_cycles(resources: &[Resource<'_>], errors: &mut Errors) {
                     let start = path.iter().position(|p| p == dependency).unwrap_or(0);
                     let mut chain: Vec<&str> = path[start..].iter().map(String::as_str).collect();
                     chain.push(dependency);
+                    // A reference through an input says so: the cycle is in its default.
+                    let through = tokens.to_string().replace(' ', "");
+                    let through = if through.starts_with("input.") {
+                        format!(", through `{through}`, whose default references `{dependency}`")
+                    } else {
+                        String::new()
+                    };
                     errors.spanned(
                         tokens,
                         format!(
-                            "dependency cycle: {} (each resource needs the next to exist first); break it by removing one of these references",
+                            "dependency cycle: {} (each resource needs the next to exist first{through}); break it by removing one of these references",
                             chain.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" -> ")
                         ),
                     );

@@ -10,8 +10,8 @@ use syn::{Ident, Lit, LitInt};
 
 use infra_schema::ValueType;
 
-use crate::ast::{RefExpr, Value};
-use crate::check::{reference_type, Model, Resource};
+use crate::ast::{RefExpr, TemplateDef, Value};
+use crate::check::{input_marker, reference_type, Model, Resource, INPUT};
 
 /// The expression that builds the stack.
 pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
@@ -21,14 +21,32 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         .default_tags
         .iter()
         .map(|(key, value)| quote!(__stack.default_tag(#key, #value);));
-    let resources = model
-        .resources
-        .iter()
-        .map(|r| expand_resource(r, &model.resources));
+    let inputs = model.inputs.iter().map(|input| {
+        let name = input.def.name.to_string();
+        let marker = rust_type(&input.ty, input.def.ty.span());
+        let doc = &input.def.doc;
+        let default = match &input.def.default {
+            Some(value) => {
+                let value = expand_value(&input.ty, value, model);
+                quote!(::core::option::Option::Some(#value))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(__stack.input::<#marker>(#name, #default, #doc);)
+    });
+    let resources = model.resources.iter().map(|r| expand_resource(r, model));
+    let outputs = model.outputs.iter().map(|output| {
+        let name = output.name.to_string();
+        let doc = &output.doc;
+        let value = expand_any(&output.value, model);
+        quote!(__stack.output(#name, #value, #doc);)
+    });
     quote! {{
         let mut __stack = ::infra::Stack::builder(#name, #region);
         #(#default_tags)*
+        #(#inputs)*
         #(#resources)*
+        #(#outputs)*
         ::infra::__private::finish(__stack)
     }}
 }
@@ -43,7 +61,7 @@ pub(crate) fn fallback(error: &syn::Error) -> TokenStream {
     }}
 }
 
-fn expand_resource(resource: &Resource<'_>, all: &[Resource<'_>]) -> TokenStream {
+fn expand_resource(resource: &Resource<'_>, model: &Model<'_>) -> TokenStream {
     let name = resource.def.name.to_string();
     let schema = Ident::new(
         &infra_schema::static_name(resource.schema.path),
@@ -51,7 +69,7 @@ fn expand_resource(resource: &Resource<'_>, all: &[Resource<'_>]) -> TokenStream
     );
     let fields = resource.fields.iter().map(|(field, value, field_schema)| {
         let field = field.to_string();
-        let value = expand_value(&field_schema.ty, value, all);
+        let value = expand_value(&field_schema.ty, value, model);
         quote!(__resource.set(#field, #value);)
     });
     let depends_on = resource.depends_on.iter().map(|d| {
@@ -71,18 +89,61 @@ fn rust_type(ty: &ValueType, span: Span) -> TokenStream {
     quote_spanned!(span=> ::infra::types::#(#segments)::*)
 }
 
-fn expand_value(ty: &ValueType, value: &Value, all: &[Resource<'_>]) -> TokenStream {
+/// A value of any type, as an `infra::Expr` (outputs, `format!` arguments).
+fn expand_any(value: &Value, model: &Model<'_>) -> TokenStream {
+    let span = value.span();
+    let tokens = match value {
+        Value::Ref(reference) => expand_reference(reference, model),
+        Value::Template(template) => expand_template(template, model),
+        Value::Lit(Lit::Int(int)) => {
+            let int = LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
+            quote!(#int)
+        }
+        Value::Lit(lit) => quote!(#lit),
+        Value::List(_, items) => {
+            let items = items.iter().map(|item| expand_any(item, model));
+            return quote_spanned!(span=> ::infra::Expr::List(::std::vec![#(#items),*]));
+        }
+        Value::Map(_, entries) => {
+            let entries = entries.iter().map(|(key, value)| {
+                let value = expand_any(value, model);
+                quote!((#key, #value))
+            });
+            return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#entries),*]));
+        }
+        Value::Variant(_) => quote_spanned!(span=> ::core::compile_error!("unexpected value")),
+    };
+    quote_spanned!(span=> ::infra::__private::part(#tokens))
+}
+
+/// `format!("a{}b", x)` becomes a typed text template of its pieces and values.
+fn expand_template(template: &TemplateDef, model: &Model<'_>) -> TokenStream {
+    let span = template.literal.span();
+    let mut parts = Vec::new();
+    for (i, piece) in template.pieces.iter().enumerate() {
+        if !piece.is_empty() {
+            parts.push(quote_spanned!(span=> ::infra::__private::part(#piece)));
+        }
+        if let Some(arg) = template.args.get(i) {
+            parts.push(expand_any(arg, model));
+        }
+    }
+    quote_spanned!(span=> ::infra::types::Ref::<::infra::types::Text>::template(::std::vec![#(#parts),*]))
+}
+
+fn expand_value(ty: &ValueType, value: &Value, model: &Model<'_>) -> TokenStream {
     let span = value.span();
     let expected = rust_type(ty, span);
     let tokens = match (ty, value) {
         (ValueType::Tags, Value::Map(_, entries)) => {
             let entries = entries.iter().map(|(key, value)| {
-                let value = expand_value(&ValueType::String, value, all);
+                let value = expand_value(&ValueType::String, value, model);
                 quote!((#key, #value))
             });
             return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#entries),*]));
         }
-        (_, Value::Ref(reference)) => expand_reference(reference, all),
+        (_, Value::Ref(reference)) => expand_reference(reference, model),
+        (_, Value::Template(template)) => expand_template(template, model),
         (ValueType::Int { .. }, Value::Lit(Lit::Int(int))) => {
             let int = LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
             quote!(#int)
@@ -97,19 +158,28 @@ fn expand_value(ty: &ValueType, value: &Value, all: &[Resource<'_>]) -> TokenStr
 
 /// `vpc.id` becomes a `Ref` typed by what it points at, spanned over the user's
 /// tokens.
-fn expand_reference(reference: &RefExpr, all: &[Resource<'_>]) -> TokenStream {
+fn expand_reference(reference: &RefExpr, model: &Model<'_>) -> TokenStream {
     let resource = reference.resource.to_string();
     let attribute = reference.attribute.to_string();
-    let kind = reference_type(reference, all)
-        .map(|ty| rust_type(ty, reference.resource.span()))
-        .unwrap_or_else(|| quote!(::infra::types::Text));
     let start = reference.resource.span();
     let end = reference.attribute.span();
-    let path = quote_spanned!(start=> ::infra::types::Ref::<#kind>::new);
-    let mut args = proc_macro2::Group::new(
-        proc_macro2::Delimiter::Parenthesis,
-        quote!(#resource, #attribute),
-    );
+    let (path, args) = if resource == INPUT {
+        let marker = reference_type(reference, model).map_or("Text", |ty| input_marker(&ty));
+        let marker = Ident::new(marker, start);
+        (
+            quote_spanned!(start=> ::infra::types::Ref::<::infra::types::#marker>::input),
+            quote!(#attribute),
+        )
+    } else {
+        let kind = reference_type(reference, model)
+            .map(|ty| rust_type(&ty, start))
+            .unwrap_or_else(|| quote!(::infra::types::Text));
+        (
+            quote_spanned!(start=> ::infra::types::Ref::<#kind>::new),
+            quote!(#resource, #attribute),
+        )
+    };
+    let mut args = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, args);
     args.set_span(end);
     quote!(#path #args)
 }

@@ -1,0 +1,9 @@
+fn main() {
+    let _stack = infra::stack! {
+        name = "demo";
+        region = "eu-west-2";
+        let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16" };
+        output vpc_id = vpc.id;
+        output vpc_id = vpc.arn;
+    };
+}
