@@ -86,7 +86,13 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
     };
     for input in &inputs {
         if let Some(default) = &input.def.default {
-            check_value(&input.ty, default, &symbols, &mut errors);
+            check_value(
+                &input.ty,
+                default,
+                &format!("input `{}`", input.def.name),
+                &symbols,
+                &mut errors,
+            );
         }
     }
     let mut resources = Vec::new();
@@ -248,7 +254,7 @@ fn check_settings<'a>(stack: &'a StackDef, errors: &mut Errors) -> Settings<'a> 
             (key, _) => errors.spanned(
                 &setting.key,
                 format!(
-                    "unknown setting `{key}`{}; the settings are {}",
+                    "unknown setting `{key}`{} (the settings: {})",
                     did_you_mean(key, SETTINGS),
                     SETTINGS.map(|s| format!("`{s}`")).join(", ")
                 ),
@@ -341,7 +347,13 @@ fn check_resource<'a>(
             );
             continue;
         };
-        check_value(&field_schema.ty, &field.value, symbols, errors);
+        check_value(
+            &field_schema.ty,
+            &field.value,
+            &format!("`{}.{name}`", resource.name),
+            symbols,
+            errors,
+        );
         fields.push((&field.name, &field.value, field_schema));
     }
     for required in schema
@@ -353,8 +365,8 @@ fn check_resource<'a>(
             errors.at(
                 resource.body_span,
                 format!(
-                    "`{}` `{}` needs the field `{}`: {}",
-                    schema.path, resource.name, required.name, required.doc
+                    "`{}` ({}) needs the field `{}`: {}",
+                    resource.name, schema.path, required.name, required.doc
                 ),
             );
         }
@@ -492,7 +504,15 @@ pub(crate) fn input_marker(ty: &ValueType) -> &'static str {
         .map_or("Text", |(name, _)| name)
 }
 
-fn check_value(ty: &ValueType, value: &Value, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
+/// Checks a value against its type; `at` names where it is (`table.read_capacity`,
+/// `input count`) for the messages.
+fn check_value(
+    ty: &ValueType,
+    value: &Value,
+    at: &str,
+    symbols: &Symbols<'_, '_>,
+    errors: &mut Errors,
+) {
     match (ty, value) {
         (_, Value::Ref(reference)) => check_reference(reference, symbols, errors),
         (ValueType::String | ValueType::Name(_) | ValueType::Id(_), Value::Template(template)) => {
@@ -504,26 +524,26 @@ fn check_value(ty: &ValueType, value: &Value, symbols: &Symbols<'_, '_>, errors:
         (ValueType::Tags, Value::Map(_, entries)) => {
             for (key, value) in entries {
                 if key.value().starts_with("aws:") {
-                    errors.spanned(key, "tag keys starting with `aws:` are reserved by AWS");
+                    errors.spanned(key, format!("{at}: tag keys starting with `aws:` are reserved by AWS"));
                 }
-                check_value(&ValueType::String, value, symbols, errors);
+                check_value(&ValueType::String, value, at, symbols, errors);
             }
         }
         (ValueType::Bool, Value::Lit(Lit::Bool(_))) => {}
         (ValueType::Int { min, max }, Value::Lit(Lit::Int(int))) => match int.base10_parse::<i64>()
         {
             Ok(n) if (*min..=*max).contains(&n) => {}
-            _ => errors.spanned(int, format!("expected a whole number from {min} to {max}")),
+            _ => errors.spanned(int, format!("{at}: expected a whole number from {min} to {max}")),
         },
         (ValueType::String | ValueType::Id(_), Value::Lit(Lit::Str(_))) => {}
         (ValueType::Name(rule), Value::Lit(Lit::Str(s))) => {
             if let Some(problem) = rule.violation(&s.value()) {
-                errors.spanned(s, problem);
+                errors.spanned(s, format!("{at}: {problem}"));
             }
         }
         (ValueType::Cidr, Value::Lit(Lit::Str(s))) => {
             if let Err(problem) = parse_cidr(&s.value()) {
-                errors.spanned(s, problem);
+                errors.spanned(s, format!("{at}: {problem}"));
             }
         }
         (ValueType::Enum(schema), Value::Variant(variant)) => {
@@ -533,7 +553,7 @@ fn check_value(ty: &ValueType, value: &Value, symbols: &Symbols<'_, '_>, errors:
                 errors.spanned(
                     variant,
                     format!(
-                        "`{name}` is not a variant of `{}`{} (the variants: {})",
+                        "{at}: `{name}` is not a variant of `{}`{} (the variants: {})",
                         schema.rust_path,
                         did_you_mean(&name, known.clone()),
                         known
@@ -546,9 +566,9 @@ fn check_value(ty: &ValueType, value: &Value, symbols: &Symbols<'_, '_>, errors:
         }
         (_, Value::Variant(name)) if symbols.has_resource(name) => errors.spanned(
             name,
-            format!("`{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
+            format!("{at}: `{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
         ),
-        (ty, value) => errors.at(value.span(), format!("expected {}", describe(ty))),
+        (ty, value) => errors.at(value.span(), format!("{at}: expected {}", describe(ty))),
     }
 }
 

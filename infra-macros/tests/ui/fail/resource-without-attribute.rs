@@ -1,0 +1,8 @@
+fn main() {
+    let _stack = infra::stack! {
+        name = "demo";
+        region = "eu-west-2";
+        let vpc = ec2::Vpc { cidr_block: "10.0.0.0/16" };
+        let subnet = ec2::Subnet { vpc_id: vpc, cidr_block: "10.0.1.0/24" };
+    };
+}
