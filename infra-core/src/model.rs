@@ -355,14 +355,7 @@ impl Stack {
     /// stack's default tags and the ownership tags `infra:stack` and
     /// `infra:resource`.
     pub fn desired_fields(&self, resource: &ResourceDecl) -> BTreeMap<String, Expr> {
-        let mut fields = resource.fields.clone();
-        for field in resource.schema.fields {
-            if let (Presence::Default(default), false) =
-                (&field.presence, fields.contains_key(field.name))
-            {
-                fields.insert(field.name.to_owned(), Expr::Value(literal_value(default)));
-            }
-        }
+        let mut fields = with_defaults(resource.schema.fields, &resource.fields);
         if resource.schema.taggable {
             let mut tags: BTreeMap<String, Expr> = self
                 .default_tags
@@ -383,6 +376,43 @@ impl Stack {
             fields.insert("tags".to_owned(), Expr::Map(tags));
         }
         fields
+    }
+}
+
+/// `fields` with the catalog's defaults for those not set, in nested blocks too.
+fn with_defaults(
+    schema: &'static [infra_schema::FieldSchema],
+    fields: &BTreeMap<String, Expr>,
+) -> BTreeMap<String, Expr> {
+    let mut filled: BTreeMap<String, Expr> = fields
+        .iter()
+        .map(|(name, expr)| {
+            let ty = schema.iter().find(|f| f.name == name).map(|f| &f.ty);
+            (
+                name.clone(),
+                ty.map_or_else(|| expr.clone(), |ty| block_defaults(ty, expr)),
+            )
+        })
+        .collect();
+    for field in schema {
+        if let (Presence::Default(default), false) =
+            (&field.presence, filled.contains_key(field.name))
+        {
+            filled.insert(field.name.to_owned(), Expr::Value(literal_value(default)));
+        }
+    }
+    filled
+}
+
+fn block_defaults(ty: &ValueType, expr: &Expr) -> Expr {
+    match (ty, expr) {
+        (ValueType::Block(block), Expr::Map(fields)) => {
+            Expr::Map(with_defaults(block.fields, fields))
+        }
+        (ValueType::List(item), Expr::List(items)) => {
+            Expr::List(items.iter().map(|e| block_defaults(item, e)).collect())
+        }
+        _ => expr.clone(),
     }
 }
 
@@ -605,20 +635,11 @@ fn check_resource(stack: &Stack, resource: &ResourceDecl) -> Result<(), StackErr
             path: schema.path,
             field: name.clone(),
         })?;
-        if let Expr::Value(value) = value {
-            types::check_literal(&field.ty, value).map_err(|reason| StackError::InvalidValue {
-                resource: resource.name.clone(),
-                field: name.clone(),
-                reason,
-            })?;
-        }
-        if field.ty == ValueType::Tags && !matches!(value, Expr::Map(_)) {
-            return Err(StackError::InvalidValue {
-                resource: resource.name.clone(),
-                field: name.clone(),
-                reason: "tags are a map of keys to values".to_owned(),
-            });
-        }
+        types::check_expr(&field.ty, value).map_err(|reason| StackError::InvalidValue {
+            resource: resource.name.clone(),
+            field: name.clone(),
+            reason,
+        })?;
     }
     if let Some(missing) = schema
         .fields

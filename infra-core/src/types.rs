@@ -123,6 +123,52 @@ impl InputType for Cidr {
     const TYPE: ValueType = ValueType::Cidr;
 }
 
+/// Why the fields named `present` do not fit `block`: one it does not have, or
+/// a required one missing.
+fn check_block_fields<'a>(
+    block: &infra_schema::BlockSchema,
+    present: impl Iterator<Item = &'a str> + Clone,
+) -> Result<(), String> {
+    if let Some(unknown) = present.clone().find(|name| block.field(name).is_none()) {
+        return Err(format!("`{}` has no field `{unknown}`", block.name));
+    }
+    match block.fields.iter().find(|f| {
+        matches!(f.presence, infra_schema::Presence::Required)
+            && !present.clone().any(|p| p == f.name)
+    }) {
+        Some(missing) => Err(format!(
+            "`{}` needs the field `{}`",
+            block.name, missing.name
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Why a declared expression does not fit a field of type `ty`: its literal
+/// parts are checked (references, inputs and templates are checked once known).
+pub fn check_expr(ty: &ValueType, expr: &Expr) -> Result<(), String> {
+    match (ty, expr) {
+        (_, Expr::Value(value)) => check_literal(ty, value),
+        (ValueType::List(item), Expr::List(items)) => {
+            items.iter().try_for_each(|e| check_expr(item, e))
+        }
+        (ValueType::Block(block), Expr::Map(fields)) => {
+            check_block_fields(block, fields.keys().map(String::as_str))?;
+            fields
+                .iter()
+                .try_for_each(|(name, e)| match block.field(name) {
+                    Some(field) => {
+                        check_expr(&field.ty, e).map_err(|error| format!("{name}: {error}"))
+                    }
+                    None => Ok(()),
+                })
+        }
+        (ValueType::Tags, Expr::Map(_)) => Ok(()),
+        (_, Expr::Ref(_) | Expr::Input(_) | Expr::Template(_)) => Ok(()),
+        (ty, _) => Err(format!("expected {}", ty.rust_type())),
+    }
+}
+
 /// An input's value given as text (`--var desired_count=3`), parsed by its type.
 pub fn parse_input(ty: &ValueType, text: &str) -> Result<Value, String> {
     let value = match ty {
@@ -280,6 +326,121 @@ pub mod ec2 {
         /// The id of a subnet, `subnet-…`.
         SubnetId
     );
+    id!(
+        /// The id of a security group, `sg-…`.
+        SecurityGroupId
+    );
+    aws_enum!(
+        /// Which traffic a security-group rule governs.
+        RuleDirection {
+            /// Traffic into the group.
+            Ingress => "ingress",
+            /// Traffic out of the group.
+            Egress => "egress",
+        }
+    );
+    aws_enum!(
+        /// The IP protocol of a security-group rule.
+        Protocol {
+            /// TCP.
+            Tcp => "tcp",
+            /// UDP.
+            Udp => "udp",
+            /// ICMP.
+            Icmp => "icmp",
+            /// Every protocol and port.
+            All => "-1",
+        }
+    );
+}
+
+/// Value types of IAM.
+pub mod iam {
+    aws_enum!(
+        /// Whether a policy statement allows or denies.
+        Effect {
+            /// Grants the actions.
+            Allow => "Allow",
+            /// Refuses the actions, whatever else allows them.
+            Deny => "Deny",
+        }
+    );
+}
+
+/// Value types of ECR.
+pub mod ecr {
+    aws_enum!(
+        /// Whether an image tag can be pushed again.
+        TagMutability {
+            /// Tags can be overwritten.
+            Mutable => "MUTABLE",
+            /// A tag, once pushed, never changes.
+            Immutable => "IMMUTABLE",
+        }
+    );
+    aws_enum!(
+        /// How images are encrypted at rest.
+        Encryption {
+            /// AES-256 with keys ECR manages.
+            Aes256 => "AES256",
+            /// A KMS key.
+            Kms => "KMS",
+        }
+    );
+}
+
+/// Value types of CloudWatch.
+pub mod cloudwatch {
+    aws_enum!(
+        /// How an alarm aggregates its metric over a period.
+        Statistic {
+            /// The mean.
+            Average => "Average",
+            /// The total.
+            Sum => "Sum",
+            /// The lowest value.
+            Minimum => "Minimum",
+            /// The highest value.
+            Maximum => "Maximum",
+            /// How many data points.
+            SampleCount => "SampleCount",
+        }
+    );
+    aws_enum!(
+        /// How an alarm compares its statistic with the threshold.
+        ComparisonOperator {
+            /// `>=`.
+            GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            /// `>`.
+            GreaterThanThreshold => "GreaterThanThreshold",
+            /// `<`.
+            LessThanThreshold => "LessThanThreshold",
+            /// `<=`.
+            LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+        }
+    );
+}
+
+/// Value types of Elastic Load Balancing.
+pub mod elbv2 {
+    aws_enum!(
+        /// The protocol a target group or listener speaks.
+        Protocol {
+            /// HTTP.
+            Http => "HTTP",
+            /// HTTPS.
+            Https => "HTTPS",
+        }
+    );
+    aws_enum!(
+        /// What a target group routes to.
+        TargetType {
+            /// EC2 instances (ECS on EC2 with dynamic host ports).
+            Instance => "instance",
+            /// IP addresses (awsvpc tasks).
+            Ip => "ip",
+        }
+    );
 }
 
 /// Value types of DynamoDB.
@@ -333,6 +494,38 @@ pub fn check_literal(ty: &ValueType, value: &Value) -> Result<(), String> {
             }
         }
         (ValueType::String | ValueType::Id(_), Value::String(_)) => Ok(()),
+        (ValueType::Port, Value::Number(n)) => match n.as_i64() {
+            Some(1..=65535) => Ok(()),
+            _ => Err(format!("{n} is not a port (1 to 65535)")),
+        },
+        (ValueType::OneOf(allowed), Value::Number(n)) => match n.as_i64() {
+            Some(i) if allowed.contains(&i) => Ok(()),
+            _ => Err(format!(
+                "{n} is not one of the accepted values ({})",
+                allowed
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+        (ValueType::IamAction, Value::String(s)) => {
+            infra_schema::iam_action_problem(s).map_or(Ok(()), Err)
+        }
+        (ValueType::List(item), Value::Array(items)) => items
+            .iter()
+            .try_for_each(|value| check_literal(item, value)),
+        (ValueType::Block(block), Value::Object(fields)) => {
+            check_block_fields(block, fields.keys().map(String::as_str))?;
+            fields
+                .iter()
+                .try_for_each(|(name, value)| match block.field(name) {
+                    Some(field) => {
+                        check_literal(&field.ty, value).map_err(|e| format!("{name}: {e}"))
+                    }
+                    None => Ok(()),
+                })
+        }
         (ValueType::Tags, Value::Object(_)) => Ok(()),
         (ty, value) => Err(format!("{value} is not a {}", ty.rust_type())),
     }

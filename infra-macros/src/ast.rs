@@ -94,6 +94,8 @@ pub(crate) enum Value {
     List(Span, Vec<Value>),
     /// `format!("…{}…", value)`.
     Template(TemplateDef),
+    /// `{ field: value, … }`: a nested block (a health check, a policy statement).
+    Block(Span, Vec<FieldDef>),
 }
 
 /// `resource.attribute`.
@@ -118,7 +120,7 @@ impl Value {
             Value::Lit(lit) => lit.span(),
             Value::Ref(reference) => reference.resource.span(),
             Value::Variant(ident) => ident.span(),
-            Value::Map(span, _) | Value::List(span, _) => *span,
+            Value::Map(span, _) | Value::List(span, _) | Value::Block(span, _) => *span,
             Value::Template(template) => template.literal.span(),
         }
     }
@@ -130,6 +132,7 @@ impl Value {
             Value::Map(_, entries) => entries.iter().flat_map(|(_, v)| v.references()).collect(),
             Value::List(_, items) => items.iter().flat_map(Value::references).collect(),
             Value::Template(template) => template.args.iter().flat_map(Value::references).collect(),
+            Value::Block(_, fields) => fields.iter().flat_map(|f| f.value.references()).collect(),
             Value::Lit(_) | Value::Variant(_) => Vec::new(),
         }
     }
@@ -327,6 +330,14 @@ impl Parse for Value {
         if input.peek(syn::token::Brace) {
             let body;
             let brace = braced!(body in input);
+            // `{ field: value }` is a block, `{ "key": value }` a map.
+            if body.peek(Ident) {
+                let fields = Punctuated::<FieldDef, Token![,]>::parse_terminated(&body)?;
+                return Ok(Value::Block(
+                    brace.span.join(),
+                    fields.into_iter().collect(),
+                ));
+            }
             let mut entries = Vec::new();
             while !body.is_empty() {
                 let key: LitStr = body.parse()?;

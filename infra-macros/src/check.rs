@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use infra_schema::{FieldSchema, Presence, ResourceSchema, ValueType};
+use infra_schema::{BlockSchema, FieldSchema, Presence, ResourceSchema, Rule, ValueType};
 use syn::{Ident, Lit, LitStr};
 
-use crate::ast::{InputDef, OutputDef, RefExpr, ResourceDef, StackDef, Value};
+use crate::ast::{FieldDef, InputDef, OutputDef, RefExpr, ResourceDef, StackDef, Value};
 use crate::errors::{did_you_mean, Errors};
 
 /// A stack that passed the checks, ready to expand.
@@ -89,7 +89,7 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
             check_value(
                 &input.ty,
                 default,
-                &format!("input `{}`", input.def.name),
+                &format!("input {}", input.def.name),
                 &symbols,
                 &mut errors,
             );
@@ -196,6 +196,9 @@ fn check_any(value: &Value, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
         Value::Map(_, entries) => entries
             .iter()
             .for_each(|(_, v)| check_any(v, symbols, errors)),
+        Value::Block(_, fields) => fields
+            .iter()
+            .for_each(|f| check_any(&f.value, symbols, errors)),
         Value::Variant(name) if symbols.has_resource(name) => errors.spanned(
             name,
             format!("`{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
@@ -295,16 +298,33 @@ fn resolve_type(resource: &ResourceDef, errors: &mut Errors) -> Option<&'static 
     let schema = infra_schema::find(&path);
     if schema.is_none() {
         let known = infra_schema::CATALOG.iter().map(|s| s.path);
-        errors.spanned(
-            &resource.ty,
+        let suggestion = did_you_mean(&path, known.clone());
+        // Without a close match, list the service's types (or the services).
+        let service = path.split("::").next().unwrap_or_default();
+        let same_service: Vec<String> = known
+            .clone()
+            .filter(|p| p.starts_with(&format!("{service}::")))
+            .map(|p| format!("`{p}`"))
+            .collect();
+        let hint = if !suggestion.is_empty() {
+            String::new()
+        } else if !same_service.is_empty() {
+            format!(" (`{service}` has {})", same_service.join(", "))
+        } else {
+            let mut services: Vec<&str> = known.filter_map(|p| p.split("::").next()).collect();
+            services.dedup();
             format!(
-                "unknown resource type `{path}`{} (the catalog has {})",
-                did_you_mean(&path, known.clone()),
-                known
-                    .map(|p| format!("`{p}`"))
+                " (the services: {})",
+                services
+                    .iter()
+                    .map(|s| format!("`{s}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ),
+            )
+        };
+        errors.spanned(
+            &resource.ty,
+            format!("unknown resource type `{path}`{suggestion}{hint}"),
         );
     }
     schema
@@ -350,7 +370,7 @@ fn check_resource<'a>(
         check_value(
             &field_schema.ty,
             &field.value,
-            &format!("`{}.{name}`", resource.name),
+            &format!("{}.{name}", resource.name),
             symbols,
             errors,
         );
@@ -371,11 +391,186 @@ fn check_resource<'a>(
             );
         }
     }
+    let literal_fields: Vec<(&Ident, &Value)> = fields.iter().map(|(n, v, _)| (*n, *v)).collect();
+    check_rules(
+        schema.rules,
+        &literal_fields,
+        &resource.name.to_string(),
+        errors,
+    );
     Resource {
         def: resource,
         schema,
         fields,
         depends_on,
+    }
+}
+
+/// A nested block: its fields known, each once, the required ones present, each
+/// value of its type, and the block's rules.
+fn check_block(
+    block: &'static BlockSchema,
+    fields: &[FieldDef],
+    span: proc_macro2::Span,
+    at: &str,
+    symbols: &Symbols<'_, '_>,
+    errors: &mut Errors,
+) {
+    let mut seen: Vec<(&Ident, &Value)> = Vec::new();
+    for field in fields {
+        let name = field.name.to_string();
+        if let Some((first, _)) = seen.iter().find(|(f, _)| **f == field.name) {
+            let mut error = syn::Error::new_spanned(
+                &field.name,
+                format!("`{at}`: field `{name}` is set twice"),
+            );
+            error.combine(syn::Error::new_spanned(first, "first set here"));
+            errors.push(error);
+            continue;
+        }
+        let Some(schema) = block.field(&name) else {
+            let known = block.fields.iter().map(|f| f.name);
+            errors.spanned(
+                &field.name,
+                format!(
+                    "`{at}`: `{}` has no field `{name}`{} (its fields: {})",
+                    block.name,
+                    did_you_mean(&name, known.clone()),
+                    known
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            continue;
+        };
+        check_value(
+            &schema.ty,
+            &field.value,
+            &format!("{at}.{name}"),
+            symbols,
+            errors,
+        );
+        seen.push((&field.name, &field.value));
+    }
+    for required in block
+        .fields
+        .iter()
+        .filter(|f| matches!(f.presence, Presence::Required))
+    {
+        if !fields.iter().any(|f| f.name == required.name) {
+            errors.at(
+                span,
+                format!(
+                    "`{at}`: `{}` needs the field `{}`: {}",
+                    block.name, required.name, required.doc
+                ),
+            );
+        }
+    }
+    check_rules(block.rules, &seen, at, errors);
+}
+
+fn literal_int(fields: &[(&Ident, &Value)], name: &str) -> Option<i64> {
+    match field_value(fields, name)? {
+        Value::Lit(Lit::Int(int)) => int.base10_parse().ok(),
+        _ => None,
+    }
+}
+
+fn field_value<'v>(fields: &[(&Ident, &'v Value)], name: &str) -> Option<&'v Value> {
+    fields.iter().find(|(f, _)| *f == name).map(|(_, v)| *v)
+}
+
+fn is_true(fields: &[(&Ident, &Value)], name: &str) -> bool {
+    matches!(field_value(fields, name), Some(Value::Lit(Lit::Bool(b))) if b.value)
+}
+
+/// The checks across fields (port ranges, open ingress, wildcard grants), on the
+/// values that are literals.
+fn check_rules(rules: &[Rule], fields: &[(&Ident, &Value)], at: &str, errors: &mut Errors) {
+    for rule in rules {
+        match *rule {
+            Rule::Ordered { from, to } => {
+                if let (Some(low), Some(high), Some(to_value)) = (
+                    literal_int(fields, from),
+                    literal_int(fields, to),
+                    field_value(fields, to),
+                ) {
+                    if low > high {
+                        errors.at(
+                            to_value.span(),
+                            format!("`{at}`: `{to}` ({high}) is less than `{from}` ({low}); a range goes from low to high"),
+                        );
+                    }
+                }
+            }
+            Rule::PublicIngress {
+                cidr,
+                from,
+                to,
+                opt_out,
+            } => {
+                let Some(Value::Lit(Lit::Str(source))) = field_value(fields, cidr) else {
+                    continue;
+                };
+                if !matches!(source.value().as_str(), "0.0.0.0/0" | "::/0")
+                    || is_true(fields, opt_out)
+                {
+                    continue;
+                }
+                // Protocol `All` opens every port, whatever the port fields say.
+                let all = matches!(field_value(fields, "protocol"), Some(Value::Variant(p)) if p == "All");
+                let ports = if all {
+                    (Some(0), Some(65535))
+                } else {
+                    (literal_int(fields, from), literal_int(fields, to))
+                };
+                let web_only =
+                    matches!(ports, (Some(a), Some(b)) if a == b && (a == 80 || a == 443));
+                if !web_only {
+                    let range = match ports {
+                        (Some(a), Some(b)) if a == b => format!("port {a}"),
+                        (Some(a), Some(b)) => format!("ports {a} to {b}"),
+                        _ => "these ports".to_owned(),
+                    };
+                    errors.spanned(
+                        source,
+                        format!(
+                            "`{at}`: this opens {range} to the whole internet (`{}`); only 80 and 443 may be, \
+                             so narrow the source (another security group, a CIDR of yours), \
+                             or write `{opt_out}: true` to open it on purpose",
+                            source.value()
+                        ),
+                    );
+                }
+            }
+            Rule::NoWildcardAllow {
+                effect,
+                actions,
+                opt_out,
+            } => {
+                let denies =
+                    matches!(field_value(fields, effect), Some(Value::Variant(v)) if v == "Deny");
+                if denies || is_true(fields, opt_out) {
+                    continue;
+                }
+                let Some(Value::List(_, items)) = field_value(fields, actions) else {
+                    continue;
+                };
+                for item in items {
+                    if matches!(item, Value::Lit(Lit::Str(s)) if s.value() == "*") {
+                        errors.at(
+                            item.span(),
+                            format!(
+                                "`{at}`: this statement allows every action (`*`); list the actions it needs, \
+                                 such as `dynamodb:GetItem`, or write `{opt_out}: true` to allow all on purpose"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -524,26 +719,56 @@ fn check_value(
         (ValueType::Tags, Value::Map(_, entries)) => {
             for (key, value) in entries {
                 if key.value().starts_with("aws:") {
-                    errors.spanned(key, format!("{at}: tag keys starting with `aws:` are reserved by AWS"));
+                    errors.spanned(key, format!("`{at}`: tag keys starting with `aws:` are reserved by AWS"));
                 }
                 check_value(&ValueType::String, value, at, symbols, errors);
             }
         }
         (ValueType::Bool, Value::Lit(Lit::Bool(_))) => {}
+        (ValueType::List(item), Value::List(_, items)) => {
+            for (i, value) in items.iter().enumerate() {
+                check_value(item, value, &format!("{at}[{i}]"), symbols, errors);
+            }
+        }
+        (ValueType::Block(block), Value::Block(span, fields)) => {
+            check_block(block, fields, *span, at, symbols, errors);
+        }
+        (ValueType::Block(block), Value::Map(span, entries)) if entries.is_empty() => {
+            check_block(block, &[], *span, at, symbols, errors);
+        }
+        (ValueType::Port, Value::Lit(Lit::Int(int))) => match int.base10_parse::<i64>() {
+            Ok(1..=65535) => {}
+            _ => errors.spanned(int, format!("`{at}`: a port is 1 to 65535, and `{int}` is not")),
+        },
+        (ValueType::OneOf(allowed), Value::Lit(Lit::Int(int))) => match int.base10_parse::<i64>() {
+            Ok(n) if allowed.contains(&n) => {}
+            _ => errors.spanned(
+                int,
+                format!(
+                    "`{at}`: AWS accepts only {}; `{int}` is not one of them",
+                    allowed.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+        },
+        (ValueType::IamAction, Value::Lit(Lit::Str(s))) => {
+            if let Some(problem) = infra_schema::iam_action_problem(&s.value()) {
+                errors.spanned(s, format!("`{at}`: {problem}"));
+            }
+        }
         (ValueType::Int { min, max }, Value::Lit(Lit::Int(int))) => match int.base10_parse::<i64>()
         {
             Ok(n) if (*min..=*max).contains(&n) => {}
-            _ => errors.spanned(int, format!("{at}: expected a whole number from {min} to {max}")),
+            _ => errors.spanned(int, format!("`{at}`: expected a whole number from {min} to {max}")),
         },
         (ValueType::String | ValueType::Id(_), Value::Lit(Lit::Str(_))) => {}
         (ValueType::Name(rule), Value::Lit(Lit::Str(s))) => {
             if let Some(problem) = rule.violation(&s.value()) {
-                errors.spanned(s, format!("{at}: {problem}"));
+                errors.spanned(s, format!("`{at}`: {problem}"));
             }
         }
         (ValueType::Cidr, Value::Lit(Lit::Str(s))) => {
             if let Err(problem) = parse_cidr(&s.value()) {
-                errors.spanned(s, format!("{at}: {problem}"));
+                errors.spanned(s, format!("`{at}`: {problem}"));
             }
         }
         (ValueType::Enum(schema), Value::Variant(variant)) => {
@@ -553,7 +778,7 @@ fn check_value(
                 errors.spanned(
                     variant,
                     format!(
-                        "{at}: `{name}` is not a variant of `{}`{} (the variants: {})",
+                        "`{at}`: `{name}` is not a variant of `{}`{} (the variants: {})",
                         schema.rust_path,
                         did_you_mean(&name, known.clone()),
                         known
@@ -566,9 +791,9 @@ fn check_value(
         }
         (_, Value::Variant(name)) if symbols.has_resource(name) => errors.spanned(
             name,
-            format!("{at}: `{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
+            format!("`{at}`: `{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
         ),
-        (ty, value) => errors.at(value.span(), format!("{at}: expected {}", describe(ty))),
+        (ty, value) => errors.at(value.span(), format!("`{at}`: expected {}", describe(ty))),
     }
 }
 
@@ -597,6 +822,18 @@ fn describe(ty: &ValueType) -> String {
                 .join(", ")
         ),
         ValueType::Tags => "a map of tags: `{ \"key\": \"value\" }`".to_owned(),
+        ValueType::Port => "a port, 1 to 65535".to_owned(),
+        ValueType::OneOf(allowed) => format!(
+            "one of {}",
+            allowed
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ValueType::IamAction => "an IAM action, such as \"dynamodb:GetItem\"".to_owned(),
+        ValueType::List(item) => format!("a list of {}: `[…]`", describe(item)),
+        ValueType::Block(block) => format!("a `{}` block: `{{ field: value, … }}`", block.name),
     }
 }
 

@@ -111,6 +111,14 @@ fn expand_any(value: &Value, model: &Model<'_>) -> TokenStream {
             });
             return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#entries),*]));
         }
+        Value::Block(_, fields) => {
+            let fields = fields.iter().map(|field| {
+                let name = field.name.to_string();
+                let value = expand_any(&field.value, model);
+                quote!((#name, #value))
+            });
+            return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#fields),*]));
+        }
         Value::Variant(_) => quote_spanned!(span=> ::core::compile_error!("unexpected value")),
     };
     quote_spanned!(span=> ::infra::__private::part(#tokens))
@@ -142,9 +150,28 @@ fn expand_value(ty: &ValueType, value: &Value, model: &Model<'_>) -> TokenStream
             });
             return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#entries),*]));
         }
+        (ValueType::List(item), Value::List(_, items)) => {
+            let items = items.iter().map(|value| expand_value(item, value, model));
+            return quote_spanned!(span=> ::infra::Expr::List(::std::vec![#(#items),*]));
+        }
+        (ValueType::Block(block), Value::Block(_, fields)) => {
+            let fields = fields.iter().filter_map(|field| {
+                let name = field.name.to_string();
+                let schema = block.field(&name)?;
+                let value = expand_value(&schema.ty, &field.value, model);
+                Some(quote!((#name, #value)))
+            });
+            return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#fields),*]));
+        }
+        (ValueType::Block(_), Value::Map(_, _)) => {
+            return quote_spanned!(span=> ::infra::__private::map(::std::vec![]));
+        }
         (_, Value::Ref(reference)) => expand_reference(reference, model),
         (_, Value::Template(template)) => expand_template(template, model),
-        (ValueType::Int { .. }, Value::Lit(Lit::Int(int))) => {
+        (
+            ValueType::Int { .. } | ValueType::Port | ValueType::OneOf(_),
+            Value::Lit(Lit::Int(int)),
+        ) => {
             let int = LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
             quote!(#int)
         }

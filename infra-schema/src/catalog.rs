@@ -1,13 +1,43 @@
 //! Every resource type the engine knows, one constant each.
+//!
+//! The constants live in one module per AWS service and are all re-exported
+//! here: generated code names them `catalog::<static_name(path)>`, such as
+//! `catalog::EC2_SECURITY_GROUP` for `ec2::SecurityGroup`.
 
-use crate::{
-    AttributeSchema, EnumSchema, FieldSchema, Literal, NameRule, Presence, ResourceSchema,
-    ValueType,
-};
+mod cloudwatch;
+mod dynamodb;
+mod ec2;
+mod ecr;
+mod elbv2;
+mod iam;
+mod logs;
+
+pub use cloudwatch::*;
+pub use dynamodb::*;
+pub use ec2::*;
+pub use ecr::*;
+pub use elbv2::*;
+pub use iam::*;
+pub use logs::*;
+
+use crate::{FieldSchema, Presence, ResourceSchema, ValueType};
 
 /// Every resource type of the catalog.
-pub static CATALOG: &[&ResourceSchema] = &[&EC2_VPC, &EC2_SUBNET, &DYNAMODB_TABLE];
+pub static CATALOG: &[&ResourceSchema] = &[
+    &EC2_VPC,
+    &EC2_SUBNET,
+    &DYNAMODB_TABLE,
+    &EC2_SECURITY_GROUP,
+    &EC2_SECURITY_GROUP_RULE,
+    &IAM_ROLE,
+    &ECR_REPOSITORY,
+    &LOGS_LOG_GROUP,
+    &CLOUDWATCH_METRIC_ALARM,
+    &ELBV2_LOAD_BALANCER,
+    &ELBV2_TARGET_GROUP,
+];
 
+/// The `tags` field of every taggable resource type.
 const TAGS: FieldSchema = FieldSchema {
     name: "tags",
     ty: ValueType::Tags,
@@ -16,196 +46,76 @@ const TAGS: FieldSchema = FieldSchema {
     doc: "Tags besides the stack's default tags and the ownership tags.",
 };
 
-/// `ec2::Vpc`.
-pub static EC2_VPC: ResourceSchema = ResourceSchema {
-    path: "ec2::Vpc",
-    type_name: "aws_ec2_vpc",
-    taggable: true,
-    doc: "An EC2 virtual private cloud.",
-    fields: &[
-        FieldSchema {
-            name: "cidr_block",
-            ty: ValueType::Cidr,
-            presence: Presence::Required,
-            forces_replacement: true,
-            doc: "The VPC's IPv4 range, such as `10.0.0.0/16`.",
-        },
-        FieldSchema {
-            name: "enable_dns_support",
-            ty: ValueType::Bool,
-            presence: Presence::Default(Literal::Bool(true)),
-            forces_replacement: false,
-            doc: "Whether the Amazon DNS server resolves names in the VPC.",
-        },
-        FieldSchema {
-            name: "enable_dns_hostnames",
-            ty: ValueType::Bool,
-            presence: Presence::Default(Literal::Bool(false)),
-            forces_replacement: false,
-            doc: "Whether instances with public IPs get public DNS names.",
-        },
-        TAGS,
-    ],
-    attributes: &[
-        AttributeSchema {
-            name: "id",
-            ty: ValueType::Id("ec2::VpcId"),
-            doc: "The VPC id, `vpc-…`.",
-        },
-        AttributeSchema {
-            name: "arn",
-            ty: ValueType::String,
-            doc: "The VPC's ARN.",
-        },
-    ],
-};
-
-/// `ec2::Subnet`.
-pub static EC2_SUBNET: ResourceSchema = ResourceSchema {
-    path: "ec2::Subnet",
-    type_name: "aws_ec2_subnet",
-    taggable: true,
-    doc: "A subnet of a VPC, in one availability zone.",
-    fields: &[
-        FieldSchema {
-            name: "vpc_id",
-            ty: ValueType::Id("ec2::VpcId"),
-            presence: Presence::Required,
-            forces_replacement: true,
-            doc: "The VPC the subnet belongs to.",
-        },
-        FieldSchema {
-            name: "cidr_block",
-            ty: ValueType::Cidr,
-            presence: Presence::Required,
-            forces_replacement: true,
-            doc: "The subnet's IPv4 range, inside its VPC's.",
-        },
-        FieldSchema {
-            name: "availability_zone",
-            ty: ValueType::String,
-            presence: Presence::Optional,
-            forces_replacement: true,
-            doc: "The availability zone, such as `eu-west-2a`; AWS picks one when absent.",
-        },
-        FieldSchema {
-            name: "map_public_ip_on_launch",
-            ty: ValueType::Bool,
-            presence: Presence::Default(Literal::Bool(false)),
-            forces_replacement: false,
-            doc: "Whether instances launched here get a public IPv4 address.",
-        },
-        TAGS,
-    ],
-    attributes: &[
-        AttributeSchema {
-            name: "id",
-            ty: ValueType::Id("ec2::SubnetId"),
-            doc: "The subnet id, `subnet-…`.",
-        },
-        AttributeSchema {
-            name: "arn",
-            ty: ValueType::String,
-            doc: "The subnet's ARN.",
-        },
-    ],
-};
-
-/// DynamoDB's billing modes.
-pub static BILLING_MODE: EnumSchema = EnumSchema {
-    rust_path: "dynamodb::BillingMode",
-    variants: &[
-        ("PayPerRequest", "PAY_PER_REQUEST"),
-        ("Provisioned", "PROVISIONED"),
-    ],
-};
-
-/// DynamoDB's key attribute types.
-pub static ATTRIBUTE_TYPE: EnumSchema = EnumSchema {
-    rust_path: "dynamodb::AttributeType",
-    variants: &[("S", "S"), ("N", "N"), ("B", "B")],
-};
-
-/// `dynamodb::Table`.
-pub static DYNAMODB_TABLE: ResourceSchema = ResourceSchema {
-    path: "dynamodb::Table",
-    type_name: "aws_dynamodb_table",
-    taggable: true,
-    doc: "A DynamoDB table.",
-    fields: &[
-        FieldSchema {
-            name: "name",
-            ty: ValueType::Name(NameRule {
-                what: "DynamoDB table name",
-                min_len: 3,
-                max_len: 255,
-                extra_chars: "_.-",
-                lowercase_only: false,
-            }),
-            presence: Presence::Required,
-            forces_replacement: true,
-            doc: "The table name, unique in the account and region.",
-        },
-        FieldSchema {
-            name: "hash_key",
-            ty: ValueType::String,
-            presence: Presence::Required,
-            forces_replacement: true,
-            doc: "The partition key's attribute name.",
-        },
-        FieldSchema {
-            name: "hash_key_type",
-            ty: ValueType::Enum(&ATTRIBUTE_TYPE),
-            presence: Presence::Default(Literal::Str("S")),
-            forces_replacement: true,
-            doc: "The partition key's type: `S` (string), `N` (number) or `B` (binary).",
-        },
-        FieldSchema {
-            name: "billing_mode",
-            ty: ValueType::Enum(&BILLING_MODE),
-            presence: Presence::Default(Literal::Str("PAY_PER_REQUEST")),
-            forces_replacement: false,
-            doc: "On-demand (`PayPerRequest`) or provisioned capacity.",
-        },
-        FieldSchema {
-            name: "read_capacity",
-            ty: ValueType::Int {
-                min: 1,
-                max: 40_000,
-            },
-            presence: Presence::Optional,
-            forces_replacement: false,
-            doc: "Read capacity units, with `billing_mode: Provisioned`.",
-        },
-        FieldSchema {
-            name: "write_capacity",
-            ty: ValueType::Int {
-                min: 1,
-                max: 40_000,
-            },
-            presence: Presence::Optional,
-            forces_replacement: false,
-            doc: "Write capacity units, with `billing_mode: Provisioned`.",
-        },
-        TAGS,
-    ],
-    attributes: &[
-        AttributeSchema {
-            name: "id",
-            ty: ValueType::String,
-            doc: "The table name, as AWS knows it.",
-        },
-        AttributeSchema {
-            name: "arn",
-            ty: ValueType::String,
-            doc: "The table's ARN.",
-        },
-    ],
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{iam_action_problem, static_name, BlockSchema, EnumSchema, Literal, Rule};
+
+    /// Each catalog static with the identifier it is declared under.
+    macro_rules! named {
+        ($($name:ident),* $(,)?) => {
+            [$((stringify!($name), &$name)),*]
+        };
+    }
+
+    const NAMED: [(&str, &ResourceSchema); 11] = named![
+        EC2_VPC,
+        EC2_SUBNET,
+        DYNAMODB_TABLE,
+        EC2_SECURITY_GROUP,
+        EC2_SECURITY_GROUP_RULE,
+        IAM_ROLE,
+        ECR_REPOSITORY,
+        LOGS_LOG_GROUP,
+        CLOUDWATCH_METRIC_ALARM,
+        ELBV2_LOAD_BALANCER,
+        ELBV2_TARGET_GROUP,
+    ];
+
+    /// A list of fields (a resource's or a block's), where it is, and its rules.
+    type FieldList = (String, &'static [FieldSchema], &'static [Rule]);
+
+    /// Pushes `fields`, and the fields of the blocks inside them at any depth, to
+    /// `lists`, each with where it is (`iam::Role.assume_role_policy (…)`).
+    fn push_fields(
+        lists: &mut Vec<FieldList>,
+        at: &str,
+        fields: &'static [FieldSchema],
+        rules: &'static [Rule],
+    ) {
+        lists.push((at.to_owned(), fields, rules));
+        for field in fields {
+            if let Some(block) = block_of(&field.ty) {
+                let at = format!("{at}.{} ({})", field.name, block.name);
+                push_fields(lists, &at, block.fields, block.rules);
+            }
+        }
+    }
+
+    fn block_of(ty: &ValueType) -> Option<&'static BlockSchema> {
+        match *ty {
+            ValueType::Block(block) => Some(block),
+            ValueType::List(item) => block_of(item),
+            _ => None,
+        }
+    }
+
+    fn enum_of(ty: &ValueType) -> Option<&'static EnumSchema> {
+        match *ty {
+            ValueType::Enum(schema) => Some(schema),
+            ValueType::List(item) => enum_of(item),
+            _ => None,
+        }
+    }
+
+    /// Every field list of the catalog, at any depth.
+    fn all_field_lists() -> Vec<FieldList> {
+        let mut lists = Vec::new();
+        for schema in CATALOG {
+            push_fields(&mut lists, schema.path, schema.fields, schema.rules);
+        }
+        lists
+    }
 
     #[test]
     fn paths_and_type_names_are_unique() {
@@ -218,6 +128,47 @@ mod tests {
     }
 
     #[test]
+    fn statics_are_named_after_their_paths_and_all_listed() {
+        assert_eq!(NAMED.len(), CATALOG.len(), "a static is missing from NAMED");
+        for (name, schema) in NAMED {
+            assert_eq!(
+                name,
+                static_name(schema.path),
+                "{} is misnamed",
+                schema.path
+            );
+            assert!(
+                CATALOG.iter().any(|listed| std::ptr::eq(*listed, schema)),
+                "{name} is not in CATALOG"
+            );
+        }
+    }
+
+    #[test]
+    fn type_names_follow_the_paths() {
+        for schema in CATALOG {
+            assert_eq!(
+                schema.type_name,
+                format!("aws_{}", static_name(schema.path).to_ascii_lowercase()),
+                "{} has an unexpected type name",
+                schema.path
+            );
+        }
+    }
+
+    #[test]
+    fn taggable_types_and_only_they_have_tags() {
+        for schema in CATALOG {
+            assert_eq!(
+                schema.taggable,
+                schema.field("tags") == Some(&TAGS),
+                "{}: `taggable` and the `tags` field disagree",
+                schema.path
+            );
+        }
+    }
+
+    #[test]
     fn every_resource_has_an_id_and_enum_defaults_are_variants() {
         for schema in CATALOG {
             assert!(
@@ -225,18 +176,210 @@ mod tests {
                 "{} has no id",
                 schema.path
             );
-            for field in schema.fields {
+        }
+        for (at, fields, _) in all_field_lists() {
+            for field in fields {
                 if let (ValueType::Enum(e), Presence::Default(Literal::Str(default))) =
                     (&field.ty, &field.presence)
                 {
                     assert!(
                         e.variants.iter().any(|(_, aws)| aws == default),
-                        "{}.{} defaults to an unknown variant",
-                        schema.path,
+                        "{at}.{} defaults to an unknown variant",
                         field.name
                     );
                 }
             }
         }
+    }
+
+    #[test]
+    fn defaults_fit_their_types() {
+        for (at, fields, _) in all_field_lists() {
+            for field in fields {
+                let Presence::Default(default) = field.presence else {
+                    continue;
+                };
+                let fits = match (&field.ty, default) {
+                    (ValueType::Bool, Literal::Bool(_)) => true,
+                    (ValueType::Int { min, max }, Literal::Int(n)) => (*min..=*max).contains(&n),
+                    (ValueType::Port, Literal::Int(n)) => (1..=65_535).contains(&n),
+                    (ValueType::OneOf(allowed), Literal::Int(n)) => allowed.contains(&n),
+                    (ValueType::String, Literal::Str(_)) => true,
+                    (ValueType::Name(rule), Literal::Str(s)) => rule.violation(s).is_none(),
+                    (ValueType::Enum(e), Literal::Str(s)) => {
+                        e.variants.iter().any(|(_, aws)| *aws == s)
+                    }
+                    _ => false,
+                };
+                assert!(
+                    fits,
+                    "{at}.{}: the default {default:?} does not fit",
+                    field.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn field_names_are_unique() {
+        for (at, fields, _) in all_field_lists() {
+            for (i, a) in fields.iter().enumerate() {
+                assert!(
+                    fields[i + 1..].iter().all(|b| b.name != a.name),
+                    "{at} has two fields `{}`",
+                    a.name
+                );
+            }
+        }
+        for schema in CATALOG {
+            for (i, a) in schema.attributes.iter().enumerate() {
+                assert!(
+                    schema.attributes[i + 1..].iter().all(|b| b.name != a.name),
+                    "{} has two attributes `{}`",
+                    schema.path,
+                    a.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rules_name_fields_of_the_right_types() {
+        for (at, fields, rules) in all_field_lists() {
+            let ty = |name: &str| {
+                fields
+                    .iter()
+                    .find(|field| field.name == name)
+                    .unwrap_or_else(|| panic!("{at}: a rule names `{name}`, which is no field"))
+            };
+            let is_int = |name: &str| {
+                matches!(
+                    ty(name).ty,
+                    ValueType::Int { .. } | ValueType::Port | ValueType::OneOf(_)
+                )
+            };
+            // An opt-out is off unless written, so that opting out is always visible.
+            let is_opt_out = |name: &str| {
+                let field = ty(name);
+                field.ty == ValueType::Bool
+                    && field.presence == Presence::Default(Literal::Bool(false))
+            };
+            for rule in rules {
+                let ok = match *rule {
+                    Rule::Ordered { from, to } => is_int(from) && is_int(to),
+                    Rule::PublicIngress {
+                        cidr,
+                        from,
+                        to,
+                        opt_out,
+                    } => {
+                        matches!(ty(cidr).ty, ValueType::String | ValueType::Cidr)
+                            && is_int(from)
+                            && is_int(to)
+                            && is_opt_out(opt_out)
+                    }
+                    Rule::NoWildcardAllow {
+                        effect,
+                        actions,
+                        opt_out,
+                    } => {
+                        enum_of(&ty(effect).ty)
+                            .is_some_and(|e| e.variants.iter().any(|(v, _)| *v == "Deny"))
+                            && ty(actions).ty == ValueType::List(&ValueType::IamAction)
+                            && is_opt_out(opt_out)
+                    }
+                };
+                assert!(ok, "{at}: {rule:?} names fields of the wrong types");
+            }
+        }
+    }
+
+    #[test]
+    fn enums_and_blocks_are_named_once() {
+        let mut enums: Vec<&'static EnumSchema> = Vec::new();
+        let mut blocks: Vec<&'static BlockSchema> = Vec::new();
+        for (_, fields, _) in all_field_lists() {
+            for field in fields {
+                if let Some(e) = enum_of(&field.ty) {
+                    enums.push(e);
+                }
+                if let Some(b) = block_of(&field.ty) {
+                    blocks.push(b);
+                }
+            }
+        }
+        for (i, a) in enums.iter().enumerate() {
+            for b in &enums[i + 1..] {
+                assert!(
+                    a.rust_path != b.rust_path || std::ptr::eq(*a, *b),
+                    "two enums are called {}",
+                    a.rust_path
+                );
+            }
+            for (j, (ident, aws)) in a.variants.iter().enumerate() {
+                assert!(
+                    ident.starts_with(|c: char| c.is_ascii_uppercase()),
+                    "{}::{ident} is not a Rust type-style identifier",
+                    a.rust_path
+                );
+                assert!(
+                    a.variants[j + 1..]
+                        .iter()
+                        .all(|(i2, a2)| i2 != ident && a2 != aws),
+                    "{} repeats {ident}",
+                    a.rust_path
+                );
+            }
+        }
+        for (i, a) in blocks.iter().enumerate() {
+            for b in &blocks[i + 1..] {
+                assert!(
+                    a.name != b.name || std::ptr::eq(*a, *b),
+                    "two blocks are called {}",
+                    a.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn iam_actions() {
+        for good in ["ecr:GetAuthorizationToken", "logs:*", "*", "ecr:Get*"] {
+            assert_eq!(iam_action_problem(good), None, "{good} is refused");
+        }
+        for bad in [
+            "GetItem",
+            "s3:",
+            ":GetItem",
+            "S3:GetObject",
+            "s3:Get Object",
+        ] {
+            assert!(iam_action_problem(bad).is_some(), "{bad} is accepted");
+        }
+    }
+
+    #[test]
+    fn reference_stack_values_are_accepted() {
+        let name = |schema: &ResourceSchema, value: &str| match schema.field("name") {
+            Some(FieldSchema {
+                ty: ValueType::Name(rule),
+                ..
+            }) => rule.violation(value),
+            other => panic!("{}: name is {other:?}", schema.path),
+        };
+        assert_eq!(name(&ECR_REPOSITORY, "identity-e2e-backend"), None);
+        assert!(name(&ECR_REPOSITORY, "Backend").is_some());
+        assert_eq!(name(&LOGS_LOG_GROUP, "ecs-logs"), None);
+        assert_eq!(name(&LOGS_LOG_GROUP, "/ecs/backend"), None);
+        assert_eq!(name(&ELBV2_LOAD_BALANCER, "backend-alb"), None);
+        assert!(name(&ELBV2_LOAD_BALANCER, "backend_alb").is_some());
+        assert!(name(&ELBV2_TARGET_GROUP, &"t".repeat(33)).is_some());
+        assert_eq!(name(&IAM_ROLE, "ecs-instance-role"), None);
+        assert_eq!(name(&EC2_SECURITY_GROUP, "alb (public) #1"), None);
+        assert_eq!(name(&CLOUDWATCH_METRIC_ALARM, "ECS CPU > 50%"), None);
+        assert!(matches!(
+            LOGS_LOG_GROUP.field("retention_in_days").map(|f| f.ty),
+            Some(ValueType::OneOf(days)) if days.contains(&14) && !days.contains(&15)
+        ));
     }
 }

@@ -31,6 +31,8 @@ pub struct ResourceSchema {
     pub fields: &'static [FieldSchema],
     /// The values AWS assigns, which other resources may reference.
     pub attributes: &'static [AttributeSchema],
+    /// Checks across its fields.
+    pub rules: &'static [Rule],
     /// One line on what the resource is.
     pub doc: &'static str,
 }
@@ -58,7 +60,7 @@ impl ResourceSchema {
 }
 
 /// An input field of a resource type.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct FieldSchema {
     /// The name users write: `cidr_block`.
     pub name: &'static str,
@@ -73,7 +75,7 @@ pub struct FieldSchema {
 }
 
 /// Whether a field must be given, and what it is when it is not.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Presence {
     /// The declaration must set it.
     Required,
@@ -130,6 +132,93 @@ pub enum ValueType {
     Enum(&'static EnumSchema),
     /// A map of tag keys to values.
     Tags,
+    /// A TCP or UDP port, 1 to 65535.
+    Port,
+    /// A whole number from a fixed set (CloudWatch Logs retention days, say).
+    OneOf(&'static [i64]),
+    /// An IAM action, `service:Action` (`*` allowed in the action part), or `*`.
+    IamAction,
+    /// A list of values of one type.
+    List(&'static ValueType),
+    /// A nested block of fields (a health check, a policy statement).
+    Block(&'static BlockSchema),
+}
+
+/// A nested block: named fields, like a resource's, inside a field.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BlockSchema {
+    /// What the block is, for messages: `iam::Statement`.
+    pub name: &'static str,
+    /// Its fields.
+    pub fields: &'static [FieldSchema],
+    /// Checks across its fields.
+    pub rules: &'static [Rule],
+}
+
+impl BlockSchema {
+    /// The field called `name`, if the block has one.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+}
+
+/// A check across several fields of a resource or block, made on literal values
+/// at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// `from` must not be greater than `to` (a port range).
+    Ordered {
+        /// The lower bound's field.
+        from: &'static str,
+        /// The upper bound's field.
+        to: &'static str,
+    },
+    /// Traffic from anywhere (`0.0.0.0/0`, `::/0` in `cidr`) is refused on any port
+    /// but 80 and 443 unless the boolean field `opt_out` is set to `true`.
+    PublicIngress {
+        /// The source CIDR's field.
+        cidr: &'static str,
+        /// The lowest port's field.
+        from: &'static str,
+        /// The highest port's field.
+        to: &'static str,
+        /// The field that allows it, visibly.
+        opt_out: &'static str,
+    },
+    /// An `Allow` statement may not grant the action `*` unless the boolean field
+    /// `opt_out` is set to `true`.
+    NoWildcardAllow {
+        /// The effect's field (`Allow` or `Deny`).
+        effect: &'static str,
+        /// The actions' field.
+        actions: &'static str,
+        /// The field that allows it, visibly.
+        opt_out: &'static str,
+    },
+}
+
+/// Why `action` is not an IAM action AWS accepts, or `None`.
+///
+/// ```
+/// assert!(infra_schema::iam_action_problem("dynamodb:GetItem").is_none());
+/// assert!(infra_schema::iam_action_problem("ecr:Get*").is_none());
+/// assert!(infra_schema::iam_action_problem("GetItem").is_some());
+/// ```
+pub fn iam_action_problem(action: &str) -> Option<String> {
+    if action == "*" {
+        return None;
+    }
+    let ok = action.split_once(':').is_some_and(|(service, name)| {
+        !service.is_empty()
+            && service
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*')
+    });
+    (!ok).then(|| {
+        format!("`{action}` is not an IAM action: write `service:Action`, such as `dynamodb:GetItem` (`*` may stand for part of the action)")
+    })
 }
 
 impl ValueType {
@@ -137,9 +226,12 @@ impl ValueType {
     /// value type in generated code.
     pub fn rust_type(&self) -> &'static str {
         match self {
-            ValueType::String | ValueType::Name(_) => "Text",
+            ValueType::String | ValueType::Name(_) | ValueType::IamAction => "Text",
             ValueType::Bool => "Bool",
-            ValueType::Int { .. } => "Int",
+            ValueType::Int { .. } | ValueType::Port | ValueType::OneOf(_) => "Int",
+            ValueType::List(item) => item.rust_type(),
+            // A block's fields are typed one by one; the block itself is a map.
+            ValueType::Block(_) => "Block",
             ValueType::Cidr => "Cidr",
             ValueType::Id(path) => path,
             ValueType::Enum(schema) => schema.rust_path,
@@ -183,9 +275,17 @@ impl NameRule {
     /// ```
     pub fn violation(&self, name: &str) -> Option<String> {
         let len = name.chars().count();
+        let article = if self
+            .what
+            .starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u'])
+        {
+            "an"
+        } else {
+            "a"
+        };
         if len < self.min_len || len > self.max_len {
             return Some(format!(
-                "a {} must be {} to {} characters long, and `{name}` has {len}",
+                "{article} {} must be {} to {} characters long, and `{name}` has {len}",
                 self.what, self.min_len, self.max_len
             ));
         }
@@ -200,7 +300,7 @@ impl NameRule {
         };
         let extra: Vec<String> = self.extra_chars.chars().map(|c| format!("`{c}`")).collect();
         Some(format!(
-            "a {} may hold only {allowed}{}{}, and `{name}` has `{bad}`",
+            "{article} {} may hold only {allowed}{}{}, and `{name}` has `{bad}`",
             self.what,
             if extra.is_empty() { "" } else { " and " },
             extra.join(", ")

@@ -1,0 +1,7 @@
+fn main() {
+    let _stack = infra::stack! {
+        name = "demo";
+        region = "eu-west-2";
+        let alarm = cloudwatch::MetricAlarm { name: "cpu", namespace: "AWS/ECS", metric_name: "CPUUtilization", statistic: Average, comparison_operator: GreaterThan, threshold: 50 };
+    };
+}

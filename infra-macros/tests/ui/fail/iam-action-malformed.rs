@@ -1,0 +1,11 @@
+fn main() {
+    let _stack = infra::stack! {
+        name = "demo";
+        region = "eu-west-2";
+        let role = iam::Role {
+            name: "app",
+            assume_role_policy: { statements: [{ actions: ["sts:AssumeRole"], principals: { service: ["ecs-tasks.amazonaws.com"] } }] },
+            inline_policies: [{ name: "data", policy: { statements: [{ actions: ["GetItem"], resources: ["*"] }] } }],
+        };
+    };
+}

@@ -1,0 +1,7 @@
+fn main() {
+    let _stack = infra::stack! {
+        name = "demo";
+        region = "eu-west-2";
+        let vpc = ec2::Vpc { cidr_block: ["10.0.0.0/16"] };
+    };
+}
