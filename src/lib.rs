@@ -71,7 +71,8 @@ pub use infra_core::*;
 ///
 /// Values are literals (`"text"`, `true`, `42`), references to another
 /// resource's field or attribute (`vpc.id`) or to an input (`input.desired_count`),
-/// enum variants (`PayPerRequest`), maps (`{ "key": "value" }`, for tags) and
+/// enum variants (`PayPerRequest`), maps (`{ "key": "value" }`, for tags), lists
+/// (`[a.id, b.id]`), nested blocks (`{ path: "/", interval: 10 }`) and
 /// strings built from references (`format!("{}/index/*", table.arn)`). A
 /// reference is typed by what it points at: `vpc.id` fills a field that wants a
 /// VPC id, and a subnet's id there is a type error on your token. Inputs take

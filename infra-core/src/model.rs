@@ -484,6 +484,15 @@ pub enum StackError {
         /// What is wrong.
         reason: String,
     },
+    /// Fields that are each valid break a rule together (a reversed port range,
+    /// ingress open to the internet, an `Allow` of every action).
+    #[error("resource `{resource}`: {reason}")]
+    Rule {
+        /// The resource's name.
+        resource: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A reference names a resource or attribute that does not exist.
     #[error("resource `{resource}` references `{reference}`, which {reason}")]
     BadReference {
@@ -641,6 +650,13 @@ fn check_resource(stack: &Stack, resource: &ResourceDecl) -> Result<(), StackErr
             reason,
         })?;
     }
+    types::check_rules(schema.rules, &resource.fields).map_err(|reason| {
+        StackError::InvalidValue {
+            resource: resource.name.clone(),
+            field: "(rule)".to_owned(),
+            reason,
+        }
+    })?;
     if let Some(missing) = schema
         .fields
         .iter()

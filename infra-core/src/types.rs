@@ -169,6 +169,71 @@ pub fn check_expr(ty: &ValueType, expr: &Expr) -> Result<(), String> {
     }
 }
 
+/// Why the literal values among `fields` break one of `rules` (a reversed port
+/// range, ingress open to the internet, an `Allow` of `*`), or `Ok`. The
+/// `stack!` macro makes the same checks at compile time.
+pub fn check_rules(
+    rules: &[infra_schema::Rule],
+    fields: &BTreeMap<String, Expr>,
+) -> Result<(), String> {
+    use infra_schema::Rule;
+    let literal = |name: &str| match fields.get(name) {
+        Some(Expr::Value(value)) => Some(value),
+        _ => None,
+    };
+    let int = |name: &str| literal(name).and_then(Value::as_i64);
+    let opted_out = |name: &str| literal(name).and_then(Value::as_bool) == Some(true);
+    for rule in rules {
+        match *rule {
+            Rule::Ordered { from, to } => {
+                if let (Some(low), Some(high)) = (int(from), int(to)) {
+                    if low > high {
+                        return Err(format!("`{to}` ({high}) is less than `{from}` ({low})"));
+                    }
+                }
+            }
+            Rule::PublicIngress {
+                cidr,
+                from,
+                to,
+                opt_out,
+            } => {
+                let open = matches!(
+                    literal(cidr).and_then(Value::as_str),
+                    Some("0.0.0.0/0" | "::/0")
+                );
+                let all = literal("protocol").and_then(Value::as_str) == Some("-1");
+                let web = matches!((int(from), int(to)), (Some(a), Some(b)) if a == b && (a == 80 || a == 443));
+                if open && (all || !web) && !opted_out(opt_out) {
+                    return Err(format!(
+                        "only ports 80 and 443 may be open to the internet; set `{opt_out}` to open others on purpose"
+                    ));
+                }
+            }
+            Rule::NoWildcardAllow {
+                effect,
+                actions,
+                opt_out,
+            } => {
+                let allows = literal(effect).and_then(Value::as_str) != Some("Deny");
+                let star = match fields.get(actions) {
+                    Some(Expr::List(items)) => {
+                        items.iter().any(|e| *e == Expr::Value(Value::from("*")))
+                    }
+                    Some(Expr::Value(Value::Array(items))) => items.iter().any(|v| v == "*"),
+                    _ => false,
+                };
+                if allows && star && !opted_out(opt_out) {
+                    return Err(format!(
+                        "an `Allow` of every action (`*`) needs `{opt_out}` set"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An input's value given as text (`--var desired_count=3`), parsed by its type.
 pub fn parse_input(ty: &ValueType, text: &str) -> Result<Value, String> {
     let value = match ty {
@@ -534,6 +599,34 @@ pub fn check_literal(ty: &ValueType, value: &Value) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_are_checked_at_run_time_too() {
+        use infra_schema::catalog::{EC2_SECURITY_GROUP_RULE, STATEMENT};
+        let rule = |from: i64, to: i64, cidr: &str, opt_out: bool| {
+            BTreeMap::from([
+                ("from_port".to_owned(), Expr::from(from)),
+                ("to_port".to_owned(), Expr::from(to)),
+                ("cidr_ipv4".to_owned(), Expr::from(cidr)),
+                ("allow_public_ingress".to_owned(), Expr::from(opt_out)),
+            ])
+        };
+        let rules = EC2_SECURITY_GROUP_RULE.rules;
+        assert!(check_rules(rules, &rule(443, 443, "0.0.0.0/0", false)).is_ok());
+        assert!(check_rules(rules, &rule(22, 22, "10.0.0.0/8", false)).is_ok());
+        assert!(check_rules(rules, &rule(22, 22, "0.0.0.0/0", false)).is_err());
+        assert!(check_rules(rules, &rule(22, 22, "0.0.0.0/0", true)).is_ok());
+        assert!(check_rules(rules, &rule(90, 80, "10.0.0.0/8", false)).is_err());
+
+        let statement = |effect: &str| {
+            BTreeMap::from([
+                ("effect".to_owned(), Expr::from(effect)),
+                ("actions".to_owned(), Expr::List(vec![Expr::from("*")])),
+            ])
+        };
+        assert!(check_rules(STATEMENT.rules, &statement("Allow")).is_err());
+        assert!(check_rules(STATEMENT.rules, &statement("Deny")).is_ok());
+    }
 
     #[test]
     fn literals_are_checked_against_their_type() {
