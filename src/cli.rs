@@ -382,7 +382,7 @@ fn noun(action: Action) -> &'static str {
 /// A refresh that cannot reach AWS says how to plan offline.
 fn refresh_hint(error: crate::EngineError) -> Failure {
     match error {
-        crate::EngineError::Refresh { .. } => format!(
+        crate::EngineError::Refresh { .. } | crate::EngineError::Lookup { .. } => format!(
             "{error}\n\nReading the live state needs AWS credentials (or AWS_ENDPOINT_URL for an emulator); \
              `plan --refresh=false` compares with the state file alone."
         )

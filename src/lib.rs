@@ -59,6 +59,8 @@ pub use infra_core::*;
 ///     /// How many tasks run.                 // the description
 ///     input desired_count: Int = 2;           // Text, Int, Bool or Cidr; the default is optional
 ///
+///     lookup azs = ec2::AvailabilityZones {}; // data read at plan time: `azs.names[0]`
+///
 ///     let NAME = SERVICE::Type {              // a resource, named for references
 ///         field: value,
 ///         depends_on: [other],                // ordering no reference shows

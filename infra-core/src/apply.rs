@@ -228,7 +228,14 @@ pub async fn execute(
         .outputs
         .iter()
         .filter_map(|(name, expr)| {
-            let value = expr.resolve(&|reference: &Reference| state.lookup(reference))?;
+            let value = expr.resolve(&|reference: &Reference| {
+                state.lookup(reference).or_else(|| {
+                    plan.lookups
+                        .get(&reference.resource)?
+                        .get(&reference.attribute)
+                        .cloned()
+                })
+            })?;
             Some((name.clone(), value))
         })
         .collect();
@@ -368,7 +375,15 @@ impl Run<'_> {
     /// against what exists now.
     fn resolve(&self, change: &ResourceChange) -> Result<BTreeMap<String, Value>, ProviderError> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let lookup = |reference: &Reference| state.lookup(reference);
+        let lookup = |reference: &Reference| {
+            state.lookup(reference).or_else(|| {
+                self.plan
+                    .lookups
+                    .get(&reference.resource)?
+                    .get(&reference.attribute)
+                    .cloned()
+            })
+        };
         change
             .desired
             .iter()

@@ -9,7 +9,7 @@ use crate::apply::{self, ApplyError, ApplyReport, Event, DEFAULT_CONCURRENCY};
 use std::collections::BTreeMap;
 
 use crate::model::{Stack, StackError};
-use crate::plan::{self, Plan, PlanError};
+use crate::plan::{self, LookupValues, Plan, PlanError};
 use crate::provider::{Provider, ProviderError};
 use crate::state::{LocalState, State, StateError};
 
@@ -34,6 +34,16 @@ pub enum EngineError {
         type_name: String,
         /// Its id.
         id: String,
+        /// What the provider said.
+        error: Box<ProviderError>,
+    },
+    /// Reading a lookup failed.
+    #[error("reading lookup `{lookup}` ({type_name}): {error}")]
+    Lookup {
+        /// The lookup's name in the stack.
+        lookup: String,
+        /// Its type.
+        type_name: String,
         /// What the provider said.
         error: Box<ProviderError>,
     },
@@ -122,7 +132,12 @@ impl Engine {
     pub async fn plan(&self) -> Result<Plan, EngineError> {
         let stack = self.stack.bind(&self.inputs)?;
         let (state, vanished) = self.refreshed()?.await?;
-        let mut plan = plan::diff(&stack, &state)?;
+        let lookups = if self.refresh {
+            self.read_lookups(&stack).await?
+        } else {
+            LookupValues::new()
+        };
+        let mut plan = plan::diff_with_lookups(&stack, &state, &lookups)?;
         plan.vanished = vanished;
         Ok(plan)
     }
@@ -152,6 +167,36 @@ impl Engine {
             on_event,
         )
         .await?)
+    }
+
+    /// Every lookup's attributes, read concurrently.
+    async fn read_lookups(&self, stack: &Stack) -> Result<LookupValues, EngineError> {
+        stream::iter(stack.lookups())
+            .map(|lookup| async move {
+                let failed = |error: ProviderError| EngineError::Lookup {
+                    lookup: lookup.name().to_owned(),
+                    type_name: lookup.schema().type_name.to_owned(),
+                    error: Box::new(error),
+                };
+                let mut inputs = BTreeMap::new();
+                for (field, expr) in lookup.fields() {
+                    let value = expr.resolve(&|_| None).ok_or_else(|| {
+                        failed(ProviderError::Invalid {
+                            message: format!("field `{field}` must be known when planning (a literal or an input)"),
+                        })
+                    })?;
+                    inputs.insert(field.clone(), value);
+                }
+                let values = self
+                    .provider
+                    .lookup(lookup.schema().type_name, &inputs)
+                    .await
+                    .map_err(failed)?;
+                Ok::<_, EngineError>((lookup.name().to_owned(), values))
+            })
+            .buffer_unordered(self.concurrency)
+            .try_collect()
+            .await
     }
 
     /// The recorded state with every resource's live values, and the names of

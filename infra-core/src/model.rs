@@ -43,6 +43,8 @@ pub enum Expr {
     Template(Vec<Expr>),
     /// The value of the stack's input of that name, given at run time.
     Input(String),
+    /// One item of a list: `azs.names[0]`.
+    Index(Box<Expr>, usize),
 }
 
 impl Expr {
@@ -60,6 +62,7 @@ impl Expr {
             Expr::List(items) => items.iter().for_each(|e| e.collect_references(found)),
             Expr::Map(entries) => entries.values().for_each(|e| e.collect_references(found)),
             Expr::Template(parts) => parts.iter().for_each(|e| e.collect_references(found)),
+            Expr::Index(base, _) => base.collect_references(found),
             Expr::Input(_) => {}
         }
     }
@@ -72,6 +75,7 @@ impl Expr {
                 items.iter().flat_map(Expr::inputs).collect()
             }
             Expr::Map(entries) => entries.values().flat_map(Expr::inputs).collect(),
+            Expr::Index(base, _) => base.inputs(),
             Expr::Value(_) | Expr::Ref(_) => Vec::new(),
         }
     }
@@ -88,6 +92,7 @@ impl Expr {
                     .map(|(k, e)| (k.clone(), e.bind(inputs)))
                     .collect(),
             ),
+            Expr::Index(base, index) => Expr::Index(Box::new(base.bind(inputs)), *index),
             Expr::Value(_) | Expr::Ref(_) => self.clone(),
         }
     }
@@ -118,6 +123,10 @@ impl Expr {
                 })
                 .collect::<Option<String>>()
                 .map(Value::String),
+            Expr::Index(base, index) => match base.resolve(lookup)? {
+                Value::Array(mut items) if *index < items.len() => Some(items.swap_remove(*index)),
+                _ => None,
+            },
             // Inputs are bound before planning (`Stack::bind`); an unbound one
             // has no value.
             Expr::Input(_) => None,
@@ -214,6 +223,7 @@ pub struct Stack {
     region: String,
     default_tags: BTreeMap<String, String>,
     inputs: Vec<InputDecl>,
+    lookups: Vec<ResourceDecl>,
     resources: Vec<ResourceDecl>,
     outputs: Vec<OutputDecl>,
 }
@@ -251,6 +261,7 @@ impl Stack {
                 region: region.to_owned(),
                 default_tags: BTreeMap::new(),
                 inputs: Vec::new(),
+                lookups: Vec::new(),
                 resources: Vec::new(),
                 outputs: Vec::new(),
             },
@@ -276,6 +287,17 @@ impl Stack {
     /// The resource called `name`.
     pub fn resource(&self, name: &str) -> Option<&ResourceDecl> {
         self.resources.iter().find(|r| r.name == name)
+    }
+
+    /// The declared lookups: data read at plan time.
+    pub fn lookups(&self) -> &[ResourceDecl] {
+        &self.lookups
+    }
+
+    /// The resource or lookup called `name`: what a reference can point at.
+    fn referenceable(&self, name: &str) -> Option<&ResourceDecl> {
+        self.resource(name)
+            .or_else(|| self.lookups.iter().find(|l| l.name == name))
     }
 
     /// The declared inputs.
@@ -339,7 +361,7 @@ impl Stack {
             bound.insert(input.name.clone(), value);
         }
         let mut stack = self.clone();
-        for resource in &mut stack.resources {
+        for resource in stack.resources.iter_mut().chain(stack.lookups.iter_mut()) {
             for expr in resource.fields.values_mut() {
                 *expr = expr.bind(&bound);
             }
@@ -570,13 +592,29 @@ impl StackBuilder {
         Ok(self.resource_of(name, schema))
     }
 
+    /// Declares a lookup of the given catalog type (see
+    /// `infra_schema::catalog::lookup`): data read at plan time.
+    pub fn lookup_of(&mut self, name: &str, schema: &'static ResourceSchema) -> &mut ResourceDecl {
+        if self.stack.referenceable(name).is_some() {
+            self.errors.push(StackError::Duplicate(name.to_owned()));
+        }
+        self.stack.lookups.push(ResourceDecl {
+            name: name.to_owned(),
+            schema,
+            fields: BTreeMap::new(),
+            depends_on: BTreeSet::new(),
+        });
+        let last = self.stack.lookups.len() - 1;
+        &mut self.stack.lookups[last]
+    }
+
     /// Declares a resource of the given catalog type.
     pub fn resource_of(
         &mut self,
         name: &str,
         schema: &'static ResourceSchema,
     ) -> &mut ResourceDecl {
-        if self.stack.resources.iter().any(|r| r.name == name) {
+        if self.stack.referenceable(name).is_some() {
             self.errors.push(StackError::Duplicate(name.to_owned()));
         }
         self.stack.resources.push(ResourceDecl {
@@ -595,7 +633,7 @@ impl StackBuilder {
             return Err(error);
         }
         let stack = self.stack;
-        for resource in &stack.resources {
+        for resource in stack.resources.iter().chain(&stack.lookups) {
             check_resource(&stack, resource)?;
         }
         for output in &stack.outputs {
@@ -615,7 +653,7 @@ impl StackBuilder {
 fn check_expr_names(stack: &Stack, what: &str, expr: &Expr) -> Result<(), StackError> {
     for reference in expr.references() {
         let exists = stack
-            .resource(&reference.resource)
+            .referenceable(&reference.resource)
             .is_some_and(|r| r.schema.referenceable(&reference.attribute).is_some());
         if !exists {
             return Err(StackError::BadReference {
@@ -686,8 +724,8 @@ fn check_resource(stack: &Stack, resource: &ResourceDecl) -> Result<(), StackErr
             reason,
         };
         let target = stack
-            .resource(&reference.resource)
-            .ok_or_else(|| bad("is not a resource of the stack"))?;
+            .referenceable(&reference.resource)
+            .ok_or_else(|| bad("is not a resource or lookup of the stack"))?;
         target
             .schema
             .referenceable(&reference.attribute)

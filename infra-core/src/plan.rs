@@ -144,6 +144,9 @@ pub struct Plan {
     pub outputs: BTreeMap<String, Expr>,
     /// The outputs whose value changes.
     pub output_changes: Vec<OutputChange>,
+    /// The lookups' values as read for this plan; apply uses these.
+    #[serde(default)]
+    pub lookups: LookupValues,
 }
 
 /// One output's change.
@@ -425,6 +428,19 @@ pub enum PlanError {
 /// `state` should be freshly refreshed from the cloud (see
 /// [`Engine::plan`](crate::Engine::plan)); this function only compares.
 pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
+    diff_with_lookups(stack, state, &BTreeMap::new())
+}
+
+/// Values of lookups, read at plan time: lookup name → attribute → value. A
+/// lookup missing here (an offline plan) is known only after apply.
+pub type LookupValues = BTreeMap<String, BTreeMap<String, Value>>;
+
+/// Like [`diff`], with the values of the stack's lookups.
+pub fn diff_with_lookups(
+    stack: &Stack,
+    state: &State,
+    lookups: &LookupValues,
+) -> Result<Plan, PlanError> {
     let graph = Graph::of(stack)?;
     // Field values as they will be after apply, for references between resources.
     let mut planned: BTreeMap<&str, BTreeMap<String, Planned>> = BTreeMap::new();
@@ -437,21 +453,8 @@ pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
         };
         let schema = declared.schema();
         let desired = stack.desired_fields(declared);
-        let lookup = |reference: &Reference| -> Planned {
-            let target = reference.resource.as_str();
-            if let Some(value) = planned
-                .get(target)
-                .and_then(|f| f.get(&reference.attribute))
-            {
-                return value.clone();
-            }
-            if fresh.contains(target) {
-                return Planned::Unknown;
-            }
-            state
-                .lookup(reference)
-                .map_or(Planned::Unknown, Planned::Known)
-        };
+        let lookup =
+            |reference: &Reference| planned_value(reference, &planned, &fresh, state, lookups);
         let after: BTreeMap<String, Planned> = desired
             .iter()
             .map(|(field, expr)| (field.clone(), resolve(expr, &lookup)))
@@ -536,21 +539,7 @@ pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
         });
     }
 
-    let lookup = |reference: &Reference| -> Planned {
-        planned
-            .get(reference.resource.as_str())
-            .and_then(|fields| fields.get(&reference.attribute))
-            .cloned()
-            .unwrap_or_else(|| {
-                if fresh.contains(reference.resource.as_str()) {
-                    Planned::Unknown
-                } else {
-                    state
-                        .lookup(reference)
-                        .map_or(Planned::Unknown, Planned::Known)
-                }
-            })
-    };
+    let lookup = |reference: &Reference| planned_value(reference, &planned, &fresh, state, lookups);
     let outputs: BTreeMap<String, Expr> = stack
         .outputs()
         .iter()
@@ -580,7 +569,39 @@ pub fn diff(stack: &Stack, state: &State) -> Result<Plan, PlanError> {
         vanished: Vec::new(),
         outputs,
         output_changes,
+        lookups: lookups.clone(),
     })
+}
+
+/// The value a reference will have after apply: a field planned above, an
+/// attribute of a resource being created (unknown), a recorded attribute, or a
+/// lookup's value.
+fn planned_value(
+    reference: &Reference,
+    planned: &BTreeMap<&str, BTreeMap<String, Planned>>,
+    fresh: &BTreeSet<&str>,
+    state: &State,
+    lookups: &LookupValues,
+) -> Planned {
+    let target = reference.resource.as_str();
+    if let Some(value) = lookups
+        .get(target)
+        .and_then(|l| l.get(&reference.attribute))
+    {
+        return Planned::Known(value.clone());
+    }
+    if let Some(value) = planned
+        .get(target)
+        .and_then(|f| f.get(&reference.attribute))
+    {
+        return value.clone();
+    }
+    if fresh.contains(target) {
+        return Planned::Unknown;
+    }
+    state
+        .lookup(reference)
+        .map_or(Planned::Unknown, Planned::Known)
 }
 
 /// The recorded outputs that `outputs` no longer declares.
@@ -620,6 +641,7 @@ pub fn destroy(state: &State) -> Plan {
         vanished: Vec::new(),
         outputs: BTreeMap::new(),
         output_changes: removed_outputs(state, &BTreeMap::new()),
+        lookups: BTreeMap::new(),
     }
 }
 

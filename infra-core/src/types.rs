@@ -60,6 +60,11 @@ impl<T> Ref<T> {
         Self::of(Expr::Input(name.to_owned()))
     }
 
+    /// Item `index` of the list this refers to: `azs.names[0]`.
+    pub fn at(self, index: usize) -> Self {
+        Self::of(Expr::Index(Box::new(self.expr), index))
+    }
+
     fn of(expr: Expr) -> Self {
         Ref {
             expr,
@@ -164,7 +169,7 @@ pub fn check_expr(ty: &ValueType, expr: &Expr) -> Result<(), String> {
                 })
         }
         (ValueType::Tags, Expr::Map(_)) => Ok(()),
-        (_, Expr::Ref(_) | Expr::Input(_) | Expr::Template(_)) => Ok(()),
+        (_, Expr::Ref(_) | Expr::Input(_) | Expr::Template(_) | Expr::Index(..)) => Ok(()),
         (ty, _) => Err(format!("expected {}", ty.rust_type())),
     }
 }

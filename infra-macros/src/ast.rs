@@ -22,6 +22,7 @@ use syn::{braced, bracketed, Ident, Lit, LitStr, Path, Token};
 pub(crate) struct StackDef {
     pub(crate) settings: Vec<Setting>,
     pub(crate) inputs: Vec<InputDef>,
+    pub(crate) lookups: Vec<ResourceDef>,
     pub(crate) resources: Vec<ResourceDef>,
     pub(crate) outputs: Vec<OutputDef>,
 }
@@ -103,6 +104,8 @@ pub(crate) struct RefExpr {
     pub(crate) resource: Ident,
     pub(crate) dot: Token![.],
     pub(crate) attribute: Ident,
+    /// `[0]` after a list attribute: `azs.names[0]`.
+    pub(crate) index: Option<syn::LitInt>,
 }
 
 impl ToTokens for RefExpr {
@@ -110,6 +113,9 @@ impl ToTokens for RefExpr {
         self.resource.to_tokens(tokens);
         self.dot.to_tokens(tokens);
         self.attribute.to_tokens(tokens);
+        if let Some(index) = &self.index {
+            syn::token::Bracket::default().surround(tokens, |inner| index.to_tokens(inner));
+        }
     }
 }
 
@@ -142,12 +148,15 @@ impl Parse for StackDef {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut settings = Vec::new();
         let mut inputs = Vec::new();
+        let mut lookups = Vec::new();
         let mut resources = Vec::new();
         let mut outputs = Vec::new();
         while !input.is_empty() {
             let doc = doc_comment(&input.call(syn::Attribute::parse_outer)?);
             if input.peek(Token![let]) {
                 resources.push(input.parse()?);
+            } else if is_keyword(input, "lookup") {
+                lookups.push(input.parse()?);
             } else if is_keyword(input, "input") {
                 input.parse::<Ident>()?;
                 let name = input.parse()?;
@@ -182,6 +191,7 @@ impl Parse for StackDef {
             } else {
                 return Err(input.error(
                     "expected a setting (`name = \"…\";`), an input (`input count: Int = 2;`), \
+                     a lookup (`lookup azs = ec2::AvailabilityZones {};`), \
                      a resource (`let vpc = ec2::Vpc { … };`) or an output (`output id = vpc.id;`)",
                 ));
             }
@@ -189,6 +199,7 @@ impl Parse for StackDef {
         Ok(StackDef {
             settings,
             inputs,
+            lookups,
             resources,
             outputs,
         })
@@ -294,7 +305,12 @@ fn split_format(literal: &LitStr) -> syn::Result<Vec<String>> {
 
 impl Parse for ResourceDef {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        input.parse::<Token![let]>()?;
+        // `let` for a resource, `lookup` for a lookup: the rest is the same.
+        if input.peek(Token![let]) {
+            input.parse::<Token![let]>()?;
+        } else {
+            input.parse::<Ident>()?;
+        }
         let name: Ident = input.parse()?;
         input.parse::<Token![=]>()?;
         let ty: Path = input.parse()?;
@@ -364,10 +380,21 @@ impl Parse for Value {
             return Ok(Value::Template(input.parse()?));
         }
         if input.peek(Ident) && input.peek2(Token![.]) {
+            let resource = input.parse()?;
+            let dot = input.parse()?;
+            let attribute = input.parse()?;
+            let index = if input.peek(syn::token::Bracket) {
+                let body;
+                bracketed!(body in input);
+                Some(body.parse()?)
+            } else {
+                None
+            };
             return Ok(Value::Ref(RefExpr {
-                resource: input.parse()?,
-                dot: input.parse()?,
-                attribute: input.parse()?,
+                resource,
+                dot,
+                attribute,
+                index,
             }));
         }
         if input.peek(Ident) {

@@ -15,6 +15,7 @@ pub(crate) struct Model<'a> {
     pub(crate) region: &'a LitStr,
     pub(crate) default_tags: Vec<(&'a LitStr, &'a LitStr)>,
     pub(crate) inputs: Vec<Input<'a>>,
+    pub(crate) lookups: Vec<Resource<'a>>,
     pub(crate) resources: Vec<Resource<'a>>,
     pub(crate) outputs: &'a [OutputDef],
 }
@@ -61,6 +62,17 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
 
     // The symbol table: each resource's name and type.
     let mut types: BTreeMap<String, (&Ident, Option<&'static ResourceSchema>)> = BTreeMap::new();
+    for lookup in &stack.lookups {
+        let name = lookup.name.to_string();
+        if types.contains_key(&name) {
+            errors.spanned(
+                &lookup.name,
+                format!("a lookup named `{name}` is already declared"),
+            );
+            continue;
+        }
+        types.insert(name, (&lookup.name, resolve_lookup(lookup, &mut errors)));
+    }
     for resource in &stack.resources {
         let name = resource.name.to_string();
         if let Some((first, _)) = types.get(&name) {
@@ -93,6 +105,14 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
                 &symbols,
                 &mut errors,
             );
+        }
+    }
+    let mut lookups = Vec::new();
+    for lookup in &stack.lookups {
+        if let Some((declared, Some(schema))) = types.get(&lookup.name.to_string()) {
+            if *declared == &lookup.name {
+                lookups.push(check_resource(lookup, schema, &symbols, &mut errors));
+            }
         }
     }
     let mut resources = Vec::new();
@@ -133,6 +153,7 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
         region,
         default_tags,
         inputs,
+        lookups,
         resources,
         outputs: &stack.outputs,
     })
@@ -285,6 +306,38 @@ fn stack_name_problem(name: &str) -> Option<String> {
     (!ok).then(|| {
         format!("a stack name is 1 to 64 letters, digits, `-` or `_`, and `{name}` is not")
     })
+}
+
+fn resolve_lookup(lookup: &ResourceDef, errors: &mut Errors) -> Option<&'static ResourceSchema> {
+    let path = type_path(lookup);
+    let schema = infra_schema::find_lookup(&path);
+    if schema.is_none() {
+        let known = infra_schema::catalog::lookup::LOOKUPS
+            .iter()
+            .map(|s| s.path);
+        errors.spanned(
+            &lookup.ty,
+            format!(
+                "unknown lookup `{path}`{} (the lookups: {})",
+                did_you_mean(&path, known.clone()),
+                known
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    schema
+}
+
+fn type_path(resource: &ResourceDef) -> String {
+    resource
+        .ty
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 fn resolve_type(resource: &ResourceDef, errors: &mut Errors) -> Option<&'static ResourceSchema> {
@@ -669,6 +722,21 @@ fn check_reference(reference: &RefExpr, symbols: &Symbols<'_, '_>, errors: &mut 
                     .join(", ")
             ),
         );
+        return;
+    }
+    let is_list = matches!(schema.referenceable(&attribute), Some(ValueType::List(_)));
+    match (&reference.index, is_list) {
+        (Some(index), false) => errors.spanned(
+            index,
+            format!(
+                "`{}.{attribute}` is not a list: remove `[{index}]`",
+                reference.resource
+            ),
+        ),
+        (Some(index), true) if index.base10_parse::<usize>().is_err() => {
+            errors.spanned(index, "a list index is a whole number from 0");
+        }
+        _ => {}
     }
 }
 
@@ -682,13 +750,18 @@ pub(crate) fn reference_type(reference: &RefExpr, model: &Model<'_>) -> Option<V
             .find(|i| i.def.name == reference.attribute)
             .map(|i| i.ty);
     }
-    model
+    let ty = model
         .resources
         .iter()
+        .chain(&model.lookups)
         .find(|r| r.def.name == reference.resource)?
         .schema
         .referenceable(&reference.attribute.to_string())
-        .copied()
+        .copied()?;
+    match (ty, &reference.index) {
+        (ValueType::List(item), Some(_)) => Some(*item),
+        (ty, _) => Some(ty),
+    }
 }
 
 /// The marker type name (under `infra::types`) of an input type.

@@ -34,6 +34,7 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         };
         quote!(__stack.input::<#marker>(#name, #default, #doc);)
     });
+    let lookups = model.lookups.iter().map(|l| expand_resource(l, model));
     let resources = model.resources.iter().map(|r| expand_resource(r, model));
     let outputs = model.outputs.iter().map(|output| {
         let name = output.name.to_string();
@@ -45,6 +46,7 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         let mut __stack = ::infra::Stack::builder(#name, #region);
         #(#default_tags)*
         #(#inputs)*
+        #(#lookups)*
         #(#resources)*
         #(#outputs)*
         ::infra::__private::finish(__stack)
@@ -76,8 +78,16 @@ fn expand_resource(resource: &Resource<'_>, model: &Model<'_>) -> TokenStream {
         let d = d.to_string();
         quote!(__resource.depends_on(#d);)
     });
+    // Lookups have their own catalog and builder call.
+    let declare = if infra_schema::find_lookup(resource.schema.path)
+        .is_some_and(|lookup| std::ptr::eq(lookup, resource.schema))
+    {
+        quote!(__stack.lookup_of(#name, &::infra::__private::schema::catalog::lookup::#schema))
+    } else {
+        quote!(__stack.resource_of(#name, &::infra::__private::schema::catalog::#schema))
+    };
     quote! {{
-        let __resource = __stack.resource_of(#name, &::infra::__private::schema::catalog::#schema);
+        let __resource = #declare;
         #(#fields)*
         #(#depends_on)*
     }}
@@ -207,8 +217,12 @@ fn expand_reference(reference: &RefExpr, model: &Model<'_>) -> TokenStream {
         )
     };
     let mut args = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, args);
+    let index = reference.index.as_ref().map(|index| {
+        let index = syn::LitInt::new(&format!("{}usize", index.base10_digits()), index.span());
+        quote!(.at(#index))
+    });
     args.set_span(end);
-    quote!(#path #args)
+    quote!(#path #args #index)
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ mod ecr;
 mod elbv2;
 mod iam;
 mod logs;
+/// Lookups, apart from resources: `catalog::lookup::SSM_PARAMETER`.
+pub mod lookup;
 
 pub use cloudwatch::*;
 pub use dynamodb::*;

@@ -336,6 +336,14 @@ pub fn static_name(path: &str) -> String {
     name
 }
 
+/// The lookup type at `path` (`ssm::Parameter`), if the catalog has it.
+pub fn find_lookup(path: &str) -> Option<&'static ResourceSchema> {
+    catalog::lookup::LOOKUPS
+        .iter()
+        .copied()
+        .find(|schema| schema.path == path)
+}
+
 /// The resource type recorded in state as `type_name` (`aws_ec2_vpc`).
 pub fn find_by_type_name(type_name: &str) -> Option<&'static ResourceSchema> {
     CATALOG

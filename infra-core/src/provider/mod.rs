@@ -134,4 +134,15 @@ pub trait Provider: Send + Sync + fmt::Debug {
 
     /// Deletes the resource; deleting one already gone succeeds.
     async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError>;
+
+    /// Reads the lookup of type `type_name` with the given fields, and returns
+    /// its attributes. Only read calls.
+    async fn lookup(
+        &self,
+        type_name: &str,
+        inputs: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let _ = inputs;
+        Err(ProviderError::Unsupported(type_name.to_owned()))
+    }
 }

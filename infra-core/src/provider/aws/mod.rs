@@ -16,8 +16,13 @@ use crate::provider::{Observed, Provider, ProviderError, ResourceRequest};
 pub(crate) mod dynamodb;
 #[cfg(feature = "ec2")]
 pub(crate) mod ec2;
+#[cfg(feature = "ssm")]
+pub(crate) mod ssm;
+#[cfg(feature = "sts")]
+pub(crate) mod sts;
 
-#[cfg(any(feature = "ec2", feature = "dynamodb"))]
+// Some helpers serve only some services: unused with only some features on.
+#[cfg_attr(not(all(feature = "ec2", feature = "dynamodb")), allow(unused_imports))]
 pub(crate) use shared::{
     api_error, creation_tags, has_code, malformed, tag_changes, user_tags, vanished, wait_until,
 };
@@ -30,6 +35,10 @@ pub struct AwsProvider {
     ec2: aws_sdk_ec2::Client,
     #[cfg(feature = "dynamodb")]
     dynamodb: aws_sdk_dynamodb::Client,
+    #[cfg(feature = "sts")]
+    sts: aws_sdk_sts::Client,
+    #[cfg(feature = "ssm")]
+    ssm: aws_sdk_ssm::Client,
     region: String,
 }
 
@@ -55,6 +64,10 @@ impl AwsProvider {
             ec2: aws_sdk_ec2::Client::new(config),
             #[cfg(feature = "dynamodb")]
             dynamodb: aws_sdk_dynamodb::Client::new(config),
+            #[cfg(feature = "sts")]
+            sts: aws_sdk_sts::Client::new(config),
+            #[cfg(feature = "ssm")]
+            ssm: aws_sdk_ssm::Client::new(config),
             region: config
                 .region()
                 .map(|region| region.as_ref().to_owned())
@@ -115,6 +128,23 @@ impl Provider for AwsProvider {
         }
     }
 
+    async fn lookup(
+        &self,
+        type_name: &str,
+        inputs: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let _ = inputs; // Unused when every service feature is off.
+        match type_name {
+            #[cfg(feature = "sts")]
+            sts::CALLER_IDENTITY => sts::caller_identity(&self.sts).await,
+            #[cfg(feature = "ssm")]
+            ssm::PARAMETER => ssm::parameter(&self.ssm, inputs).await,
+            #[cfg(feature = "ec2")]
+            ec2::availability_zones::TYPE_NAME => ec2::availability_zones::read(&self.ec2).await,
+            other => Err(ProviderError::Unsupported(other.to_owned())),
+        }
+    }
+
     async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError> {
         let _ = id; // Unused when every service feature is off.
         match type_name {
@@ -131,19 +161,17 @@ impl Provider for AwsProvider {
 
 /// What the service modules share. Only built with at least one service, since
 /// the SDK error types come from the service crates.
-#[cfg(any(feature = "ec2", feature = "dynamodb"))]
+#[cfg_attr(not(all(feature = "ec2", feature = "dynamodb")), allow(dead_code))]
 mod shared {
     use std::collections::BTreeMap;
     use std::fmt;
     use std::future::Future;
     use std::time::Duration;
 
-    // Both SDK crates re-export the same `aws-smithy-*` types; take them from
-    // whichever is built.
-    #[cfg(all(feature = "dynamodb", not(feature = "ec2")))]
-    use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-    #[cfg(feature = "ec2")]
-    use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+    // Every SDK crate re-exports these `aws-smithy-*` types.
+    use aws_smithy_runtime_api::client::result::SdkError;
+    use aws_smithy_types::error::display::DisplayErrorContext;
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
     use crate::model::Value;
     use crate::provider::{tags_of, ProviderError, ResourceRequest};

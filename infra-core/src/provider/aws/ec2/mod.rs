@@ -1,5 +1,7 @@
-//! EC2 resource types: VPCs and subnets, and the tag handling they share.
+//! EC2 resource types: VPCs and subnets, and the tag handling they share; and
+//! the availability-zones lookup.
 
+pub(crate) mod availability_zones;
 pub(crate) mod subnet;
 pub(crate) mod vpc;
 

@@ -1,0 +1,7 @@
+fn main() {
+    let _stack = infra::stack! {
+        name = "demo";
+        region = "eu-west-2";
+        lookup account = sts::CallerIdentiy {};
+    };
+}
