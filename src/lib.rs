@@ -88,6 +88,38 @@ pub use infra_core::*;
 /// `infra:resource = <its name>`.
 pub use infra_macros::stack;
 
+/// Declares a component: a group of resources written once and used by any
+/// stack, with parameters, handing back typed handles.
+///
+/// ```
+/// infra::component! {
+///     /// A VPC with two public subnets.
+///     pub fn network(cidr: Cidr, zone_a: Text, zone_b: Text) -> Network {
+///         let vpc = ec2::Vpc { cidr_block: param.cidr, enable_dns_hostnames: true };
+///         let a = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.0.1.0/24", availability_zone: param.zone_a };
+///         let b = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.0.2.0/24", availability_zone: param.zone_b };
+///         /// The VPC.
+///         export vpc_id = vpc.id;
+///         /// The first subnet.
+///         export subnet_a = a.id;
+///     }
+/// }
+///
+/// let stack = infra::stack! {
+///     name = "demo";
+///     region = "eu-west-2";
+///     let main = use network("10.0.0.0/16", "eu-west-2a", "eu-west-2b");
+///     // Handles are typed: `main.subnet_a` is a subnet id.
+///     let sg = ec2::SecurityGroup { name: "web", vpc_id: main.vpc_id };
+/// };
+/// assert!(stack.resource("main_vpc").is_some());
+/// ```
+///
+/// Inside, parameters are `param.NAME`; resources are named
+/// `<instance>_<name>` in the stack; `export NAME = resource.attribute;` becomes
+/// a typed field of the returned struct.
+pub use infra_macros::component;
+
 #[cfg(feature = "cli")]
 pub mod cli;
 

@@ -60,6 +60,12 @@ impl<T> Ref<T> {
         Self::of(Expr::Input(name.to_owned()))
     }
 
+    /// Any value that fills a field of type `T`, as a `Ref<T>`: how a
+    /// component's arguments are passed.
+    pub fn value<V: IntoField<T>>(value: V) -> Self {
+        Self::of(value.into_expr())
+    }
+
     /// Item `index` of the list this refers to: `azs.names[0]`.
     pub fn at(self, index: usize) -> Self {
         Self::of(Expr::Index(Box::new(self.expr), index))

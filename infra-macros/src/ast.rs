@@ -23,8 +23,29 @@ pub(crate) struct StackDef {
     pub(crate) settings: Vec<Setting>,
     pub(crate) inputs: Vec<InputDef>,
     pub(crate) lookups: Vec<ResourceDef>,
+    pub(crate) uses: Vec<UseDef>,
     pub(crate) resources: Vec<ResourceDef>,
     pub(crate) outputs: Vec<OutputDef>,
+    /// `export name = resource.attribute;`, in a component's body.
+    pub(crate) exports: Vec<OutputDef>,
+}
+
+/// `let net = use network("10.0.0.0/16", azs.names[0]);`: an instance of a
+/// component, its resources named `net_…`, its handles `net.vpc_id`.
+pub(crate) struct UseDef {
+    pub(crate) name: Ident,
+    pub(crate) path: Path,
+    pub(crate) args: Vec<Value>,
+}
+
+/// `component! { /// doc  pub fn network(cidr: Cidr) -> Network { … } }`.
+pub(crate) struct ComponentDef {
+    pub(crate) doc: String,
+    pub(crate) vis: syn::Visibility,
+    pub(crate) name: Ident,
+    pub(crate) params: Vec<InputDef>,
+    pub(crate) output: Ident,
+    pub(crate) body: StackDef,
 }
 
 /// `/// Description.` then `input name: Type = default;` (the default is optional).
@@ -149,12 +170,36 @@ impl Parse for StackDef {
         let mut settings = Vec::new();
         let mut inputs = Vec::new();
         let mut lookups = Vec::new();
+        let mut uses = Vec::new();
         let mut resources = Vec::new();
         let mut outputs = Vec::new();
+        let mut exports = Vec::new();
         while !input.is_empty() {
             let doc = doc_comment(&input.call(syn::Attribute::parse_outer)?);
-            if input.peek(Token![let]) {
+            if input.peek(Token![let]) && is_use(input) {
+                input.parse::<Token![let]>()?;
+                let name = input.parse()?;
+                input.parse::<Token![=]>()?;
+                input.parse::<Token![use]>()?;
+                let path = input.parse()?;
+                let body;
+                syn::parenthesized!(body in input);
+                let args = Punctuated::<Value, Token![,]>::parse_terminated(&body)?;
+                input.parse::<Token![;]>()?;
+                uses.push(UseDef {
+                    name,
+                    path,
+                    args: args.into_iter().collect(),
+                });
+            } else if input.peek(Token![let]) {
                 resources.push(input.parse()?);
+            } else if is_keyword(input, "export") {
+                input.parse::<Ident>()?;
+                let name = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let value = input.parse()?;
+                input.parse::<Token![;]>()?;
+                exports.push(OutputDef { doc, name, value });
             } else if is_keyword(input, "lookup") {
                 lookups.push(input.parse()?);
             } else if is_keyword(input, "input") {
@@ -200,8 +245,59 @@ impl Parse for StackDef {
             settings,
             inputs,
             lookups,
+            uses,
             resources,
             outputs,
+            exports,
+        })
+    }
+}
+
+/// Whether the next tokens are `let NAME = use …`.
+fn is_use(input: ParseStream<'_>) -> bool {
+    let fork = input.fork();
+    fork.parse::<Token![let]>().is_ok()
+        && fork.parse::<Ident>().is_ok()
+        && fork.parse::<Token![=]>().is_ok()
+        && fork.peek(Token![use])
+}
+
+impl Parse for ComponentDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let doc = doc_comment(&input.call(syn::Attribute::parse_outer)?);
+        let vis = input.parse()?;
+        input.parse::<Token![fn]>()?;
+        let name = input.parse()?;
+        let params_body;
+        syn::parenthesized!(params_body in input);
+        let mut params = Vec::new();
+        while !params_body.is_empty() {
+            let name = params_body.parse()?;
+            params_body.parse::<Token![:]>()?;
+            let ty = params_body.parse()?;
+            params.push(InputDef {
+                doc: String::new(),
+                name,
+                ty,
+                default: None,
+            });
+            if params_body.is_empty() {
+                break;
+            }
+            params_body.parse::<Token![,]>()?;
+        }
+        input.parse::<Token![->]>()?;
+        let output = input.parse()?;
+        let body_tokens;
+        braced!(body_tokens in input);
+        let body = body_tokens.parse()?;
+        Ok(ComponentDef {
+            doc,
+            vis,
+            name,
+            params,
+            output,
+            body,
         })
     }
 }

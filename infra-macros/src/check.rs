@@ -6,13 +6,20 @@ use std::collections::BTreeMap;
 use infra_schema::{BlockSchema, FieldSchema, Presence, ResourceSchema, Rule, ValueType};
 use syn::{Ident, Lit, LitStr};
 
-use crate::ast::{FieldDef, InputDef, OutputDef, RefExpr, ResourceDef, StackDef, Value};
+use crate::ast::{
+    ComponentDef, FieldDef, InputDef, OutputDef, RefExpr, ResourceDef, StackDef, UseDef, Value,
+};
 use crate::errors::{did_you_mean, Errors};
 
 /// A stack that passed the checks, ready to expand.
 pub(crate) struct Model<'a> {
-    pub(crate) name: &'a LitStr,
-    pub(crate) region: &'a LitStr,
+    /// The stack's name and region; `None` in a component.
+    pub(crate) name: Option<&'a LitStr>,
+    pub(crate) region: Option<&'a LitStr>,
+    /// How the body names its inputs: `input` in a stack, `param` in a component.
+    pub(crate) root: &'static str,
+    pub(crate) uses: Vec<&'a UseDef>,
+    pub(crate) exports: &'a [OutputDef],
     pub(crate) default_tags: Vec<(&'a LitStr, &'a LitStr)>,
     pub(crate) inputs: Vec<Input<'a>>,
     pub(crate) lookups: Vec<Resource<'a>>,
@@ -42,6 +49,8 @@ const INPUT_TYPES: [(&str, ValueType); 4] = [
 
 /// The name references to inputs start with: `input.desired_count`.
 pub(crate) const INPUT: &str = "input";
+/// The name references to a component's parameters start with: `param.cidr`.
+pub(crate) const PARAM: &str = "param";
 
 /// A checked resource: its declaration and its catalog type.
 pub(crate) struct Resource<'a> {
@@ -58,8 +67,67 @@ pub(crate) const DEPENDS_ON: &str = "depends_on";
 /// Checks `stack`, returning its model or every error found.
 pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
     let mut errors = Errors::default();
-    let settings = check_settings(stack, &mut errors);
+    let (name, region, default_tags) = check_settings(stack, &mut errors);
+    for export in &stack.exports {
+        errors.spanned(
+            &export.name,
+            "`export` belongs in a `component!`; a stack reports values with `output`",
+        );
+    }
+    let inputs = check_inputs(&stack.inputs, &mut errors);
+    let mut model = check_body(stack, inputs, INPUT, &mut errors);
+    errors.finish()?;
+    model.name = name;
+    model.region = region;
+    model.default_tags = default_tags;
+    Ok(model)
+}
 
+/// Checks a component: its parameters, its body (resources, lookups, uses) and
+/// its exports.
+pub(crate) fn check_component(component: &ComponentDef) -> Result<Model<'_>, syn::Error> {
+    let mut errors = Errors::default();
+    let body = &component.body;
+    for setting in &body.settings {
+        errors.spanned(
+            &setting.key,
+            "a component takes its settings from the stack that uses it",
+        );
+    }
+    for input in &body.inputs {
+        errors.spanned(
+            &input.name,
+            "a component takes parameters, not inputs: `fn network(cidr: Cidr) -> Network`",
+        );
+    }
+    for output in &body.outputs {
+        errors.spanned(
+            &output.name,
+            "a component hands out typed handles with `export`: `export vpc_id = vpc.id;`",
+        );
+    }
+    for export in &body.exports {
+        if !matches!(export.value, Value::Ref(_)) {
+            errors.at(
+                export.value.span(),
+                "an export is a reference to what the component made, such as `vpc.id`",
+            );
+        }
+    }
+    let params = check_inputs(&component.params, &mut errors);
+    let model = check_body(body, params, PARAM, &mut errors);
+    errors.finish()?;
+    Ok(model)
+}
+
+/// The checks a stack and a component share: names, types, fields, values,
+/// references, cycles.
+fn check_body<'a>(
+    stack: &'a StackDef,
+    inputs: Vec<Input<'a>>,
+    root: &'static str,
+    errors: &mut Errors,
+) -> Model<'a> {
     // The symbol table: each resource's name and type.
     let mut types: BTreeMap<String, (&Ident, Option<&'static ResourceSchema>)> = BTreeMap::new();
     for lookup in &stack.lookups {
@@ -71,7 +139,7 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
             );
             continue;
         }
-        types.insert(name, (&lookup.name, resolve_lookup(lookup, &mut errors)));
+        types.insert(name, (&lookup.name, resolve_lookup(lookup, errors)));
     }
     for resource in &stack.resources {
         let name = resource.name.to_string();
@@ -87,15 +155,37 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
             errors.push(error);
             continue;
         }
-        let schema = resolve_type(resource, &mut errors);
+        let schema = resolve_type(resource, errors);
         types.insert(name, (&resource.name, schema));
     }
 
-    let inputs = check_inputs(stack, &mut errors);
+    let mut instances = std::collections::BTreeSet::new();
+    for instance in &stack.uses {
+        let name = instance.name.to_string();
+        if types.contains_key(&name) || !instances.insert(name.clone()) {
+            errors.spanned(&instance.name, format!("`{name}` is already declared"));
+        }
+    }
     let symbols = Symbols {
         resources: &types,
         inputs: &inputs,
+        root,
+        instances: &instances,
     };
+    for instance in &stack.uses {
+        instance
+            .args
+            .iter()
+            .for_each(|arg| check_any(arg, &symbols, errors));
+    }
+    let mut exported: Vec<&Ident> = Vec::new();
+    for export in &stack.exports {
+        if exported.iter().any(|e| **e == export.name) {
+            errors.spanned(&export.name, format!("`{}` is exported twice", export.name));
+        }
+        exported.push(&export.name);
+        check_any(&export.value, &symbols, errors);
+    }
     for input in &inputs {
         if let Some(default) = &input.def.default {
             check_value(
@@ -103,7 +193,7 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
                 default,
                 &format!("input {}", input.def.name),
                 &symbols,
-                &mut errors,
+                errors,
             );
         }
     }
@@ -111,14 +201,14 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
     for lookup in &stack.lookups {
         if let Some((declared, Some(schema))) = types.get(&lookup.name.to_string()) {
             if *declared == &lookup.name {
-                lookups.push(check_resource(lookup, schema, &symbols, &mut errors));
+                lookups.push(check_resource(lookup, schema, &symbols, errors));
             }
         }
     }
     let mut resources = Vec::new();
     for resource in &stack.resources {
-        if resource.name == INPUT {
-            errors.spanned(&resource.name, "`input` names the stack's inputs (`input.count`); call the resource something else");
+        if resource.name == root {
+            errors.spanned(&resource.name, format!("`{root}` names the values given to this body (`{root}.count`); call the resource something else"));
         }
         let Some((declared, Some(schema))) = types.get(&resource.name.to_string()) else {
             continue;
@@ -126,7 +216,7 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
         if *declared != &resource.name {
             continue; // a duplicate, reported above
         }
-        resources.push(check_resource(resource, schema, &symbols, &mut errors));
+        resources.push(check_resource(resource, schema, &symbols, errors));
     }
     let mut outputs: Vec<&Ident> = Vec::new();
     for output in &stack.outputs {
@@ -139,29 +229,28 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
             errors.push(error);
         }
         outputs.push(&output.name);
-        check_any(&output.value, &symbols, &mut errors);
+        check_any(&output.value, &symbols, errors);
     }
-    check_cycles(&resources, &inputs, &mut errors);
-    check_subnets(&resources, &mut errors);
+    check_cycles(&resources, &inputs, root, errors);
+    check_subnets(&resources, errors);
 
-    errors.finish()?;
-    let (Some(name), Some(region), default_tags) = settings else {
-        unreachable!("missing settings are reported as errors");
-    };
-    Ok(Model {
-        name,
-        region,
-        default_tags,
+    Model {
+        name: None,
+        region: None,
+        root,
+        uses: stack.uses.iter().collect(),
+        exports: &stack.exports,
+        default_tags: Vec::new(),
         inputs,
         lookups,
         resources,
         outputs: &stack.outputs,
-    })
+    }
 }
 
-fn check_inputs<'a>(stack: &'a StackDef, errors: &mut Errors) -> Vec<Input<'a>> {
+fn check_inputs<'a>(defs: &'a [InputDef], errors: &mut Errors) -> Vec<Input<'a>> {
     let mut inputs: Vec<Input<'a>> = Vec::new();
-    for def in &stack.inputs {
+    for def in defs {
         if let Some(first) = inputs.iter().find(|i| i.def.name == def.name) {
             let mut error = syn::Error::new_spanned(
                 &def.name,
@@ -196,6 +285,10 @@ fn check_inputs<'a>(stack: &'a StackDef, errors: &mut Errors) -> Vec<Input<'a>> 
 pub(crate) struct Symbols<'s, 'a> {
     resources: &'s BTreeMap<String, (&'a Ident, Option<&'static ResourceSchema>)>,
     inputs: &'s [Input<'a>],
+    /// `input` or `param`.
+    root: &'static str,
+    /// Component instances: `net` of `let net = use network(…)`.
+    instances: &'s std::collections::BTreeSet<String>,
 }
 
 impl Symbols<'_, '_> {
@@ -665,9 +758,25 @@ fn unknown_resource(name: &Ident, symbols: &Symbols<'_, '_>, errors: &mut Errors
 }
 
 fn check_reference(reference: &RefExpr, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
-    if reference.resource == INPUT && !symbols.has_resource(&reference.resource) {
+    if symbols.instances.contains(&reference.resource.to_string()) {
+        return; // a component's handle: rustc checks the field and its type
+    }
+    if reference.resource == symbols.root && !symbols.has_resource(&reference.resource) {
         let name = reference.attribute.to_string();
         if !symbols.inputs.iter().any(|i| i.def.name == name) {
+            let (what, whose, how) = if symbols.root == PARAM {
+                (
+                    "parameter",
+                    "this component",
+                    "add it to the signature: `fn network(NAME: Type)`",
+                )
+            } else {
+                (
+                    "input",
+                    "this stack",
+                    "declare it: `input NAME: Type = default;`",
+                )
+            };
             let known: Vec<String> = symbols
                 .inputs
                 .iter()
@@ -676,13 +785,13 @@ fn check_reference(reference: &RefExpr, symbols: &Symbols<'_, '_>, errors: &mut 
             errors.spanned(
                 reference,
                 format!(
-                    "no input named `{name}` is declared in this stack{}{}",
+                    "no {what} named `{name}` is declared in {whose}{}{}",
                     did_you_mean(&name, known.iter().map(String::as_str)),
                     if known.is_empty() {
-                        " (declare it: `input NAME: Type = default;`)".to_owned()
+                        format!(" ({how})")
                     } else {
                         format!(
-                            " (the inputs: {})",
+                            " (the {what}s: {})",
                             known
                                 .iter()
                                 .map(|k| format!("`{k}`"))
@@ -743,7 +852,7 @@ fn check_reference(reference: &RefExpr, symbols: &Symbols<'_, '_>, errors: &mut 
 /// The type of the value a reference points at: a resource's field or
 /// attribute, or an input.
 pub(crate) fn reference_type(reference: &RefExpr, model: &Model<'_>) -> Option<ValueType> {
-    if reference.resource == INPUT {
+    if reference.resource == model.root {
         return model
             .inputs
             .iter()
@@ -1016,10 +1125,10 @@ fn check_subnets(resources: &[Resource<'_>], errors: &mut Errors) {
 
 /// Reports a cycle of references, naming the whole chain, at the reference that
 /// closes it.
-fn check_cycles(resources: &[Resource<'_>], inputs: &[Input<'_>], errors: &mut Errors) {
+fn check_cycles(resources: &[Resource<'_>], inputs: &[Input<'_>], root: &str, errors: &mut Errors) {
     // An input's default may reference resources: using the input depends on them.
     let through_input = |reference: &RefExpr| -> Vec<String> {
-        if reference.resource != INPUT {
+        if reference.resource != root {
             return vec![reference.resource.to_string()];
         }
         inputs

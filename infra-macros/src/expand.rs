@@ -10,8 +10,9 @@ use syn::{Ident, Lit, LitInt};
 
 use infra_schema::ValueType;
 
+use crate::ast::{ComponentDef, UseDef};
 use crate::ast::{RefExpr, TemplateDef, Value};
-use crate::check::{input_marker, reference_type, Model, Resource, INPUT};
+use crate::check::{input_marker, reference_type, Model, Resource, INPUT, PARAM};
 
 /// The expression that builds the stack.
 pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
@@ -35,6 +36,7 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         quote!(__stack.input::<#marker>(#name, #default, #doc);)
     });
     let lookups = model.lookups.iter().map(|l| expand_resource(l, model));
+    let uses = model.uses.iter().map(|u| expand_use(u, model));
     let resources = model.resources.iter().map(|r| expand_resource(r, model));
     let outputs = model.outputs.iter().map(|output| {
         let name = output.name.to_string();
@@ -47,6 +49,7 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         #(#default_tags)*
         #(#inputs)*
         #(#lookups)*
+        #(#uses)*
         #(#resources)*
         #(#outputs)*
         ::infra::__private::finish(__stack)
@@ -63,8 +66,113 @@ pub(crate) fn fallback(error: &syn::Error) -> TokenStream {
     }}
 }
 
+/// The name a declaration gets in the stack: as written in a stack, prefixed by
+/// the instance's name in a component (`net_vpc`).
+fn stack_name(ident: &str, model: &Model<'_>) -> TokenStream {
+    if model.root == PARAM {
+        quote!(&::std::format!("{}_{}", __prefix, #ident))
+    } else {
+        quote!(#ident)
+    }
+}
+
+/// `let net = use network(a, b);` calls the component's function, which adds
+/// its resources as `net_…` and returns its typed handles.
+fn expand_use(instance: &UseDef, model: &Model<'_>) -> TokenStream {
+    let binding = &instance.name;
+    let name = stack_name(&binding.to_string(), model);
+    let path = &instance.path;
+    let args = instance.args.iter().map(|arg| {
+        let span = arg.span();
+        let raw = expand_raw(arg, model);
+        quote_spanned!(span=> ::infra::types::Ref::value(#raw))
+    });
+    quote! {
+        let #binding = #path(&mut __stack, #name, #(#args),*);
+    }
+}
+
+/// A value as the Rust value it stands for, without a field type to check it
+/// against (a component's argument: the function's signature types it).
+fn expand_raw(value: &Value, model: &Model<'_>) -> TokenStream {
+    let span = value.span();
+    match value {
+        Value::Ref(reference) => expand_reference(reference, model),
+        Value::Template(template) => expand_template(template, model),
+        Value::Lit(Lit::Int(int)) => {
+            let int = LitInt::new(&format!("{}i64", int.base10_digits()), int.span());
+            quote!(#int)
+        }
+        Value::Lit(lit) => quote!(#lit),
+        _ => quote_spanned!(span=> ::core::compile_error!(
+            "a component's argument is a literal, a reference or a `format!`"
+        )),
+    }
+}
+
+/// A `component!`: a struct of typed handles and the function that adds the
+/// component's resources to a stack and returns them.
+pub(crate) fn expand_component(component: &ComponentDef, model: &Model<'_>) -> TokenStream {
+    let doc = &component.doc;
+    let vis = &component.vis;
+    let name = &component.name;
+    let output = &component.output;
+    let params = model.inputs.iter().map(|param| {
+        let ident = &param.def.name;
+        let marker = rust_type(&param.ty, param.def.ty.span());
+        quote!(#ident: ::infra::types::Ref<#marker>)
+    });
+    let param_names = model.inputs.iter().map(|param| &param.def.name);
+    let lookups = model.lookups.iter().map(|l| expand_resource(l, model));
+    let uses = model.uses.iter().map(|u| expand_use(u, model));
+    let resources = model.resources.iter().map(|r| expand_resource(r, model));
+    let mut fields = Vec::new();
+    let mut values = Vec::new();
+    for export in model.exports {
+        let Value::Ref(reference) = &export.value else {
+            continue;
+        };
+        let field = &export.name;
+        let field_doc = &export.doc;
+        let kind = reference_type(reference, model)
+            .map(|ty| rust_type(&ty, reference.resource.span()))
+            .unwrap_or_else(|| quote!(::infra::types::Text));
+        fields.push(quote!(#[doc = #field_doc] pub #field: ::infra::types::Ref<#kind>));
+        let value = expand_reference(reference, model);
+        values.push(quote!(#field: #value));
+    }
+    let struct_doc = format!("What [`{name}`] made: typed handles for references.");
+    // A nested `use` passes `&mut __stack` on, which needs a mutable binding.
+    let stack_binding = if model.uses.is_empty() {
+        quote!(__stack)
+    } else {
+        quote!(mut __stack)
+    };
+    quote! {
+        #[doc = #struct_doc]
+        #[derive(Debug, Clone)]
+        #vis struct #output {
+            #(#fields,)*
+        }
+
+        #[doc = #doc]
+        #vis fn #name(
+            #stack_binding: &mut ::infra::StackBuilder,
+            __prefix: &str,
+            #(#params),*
+        ) -> #output {
+            // A parameter may go unused by some bodies.
+            #(let _ = &#param_names;)*
+            #(#lookups)*
+            #(#uses)*
+            #(#resources)*
+            #output { #(#values),* }
+        }
+    }
+}
+
 fn expand_resource(resource: &Resource<'_>, model: &Model<'_>) -> TokenStream {
-    let name = resource.def.name.to_string();
+    let name = stack_name(&resource.def.name.to_string(), model);
     let schema = Ident::new(
         &infra_schema::static_name(resource.schema.path),
         resource.def.ty_span(),
@@ -75,7 +183,7 @@ fn expand_resource(resource: &Resource<'_>, model: &Model<'_>) -> TokenStream {
         quote!(__resource.set(#field, #value);)
     });
     let depends_on = resource.depends_on.iter().map(|d| {
-        let d = d.to_string();
+        let d = stack_name(&d.to_string(), model);
         quote!(__resource.depends_on(#d);)
     });
     // Lookups have their own catalog and builder call.
@@ -200,7 +308,22 @@ fn expand_reference(reference: &RefExpr, model: &Model<'_>) -> TokenStream {
     let attribute = reference.attribute.to_string();
     let start = reference.resource.span();
     let end = reference.attribute.span();
-    let (path, args) = if resource == INPUT {
+    if model.uses.iter().any(|u| u.name == reference.resource) {
+        // A component's handle: a typed `Ref` field of the value it returned.
+        let instance = &reference.resource;
+        let field = &reference.attribute;
+        let index = reference.index.as_ref().map(|index| {
+            let index = syn::LitInt::new(&format!("{}usize", index.base10_digits()), index.span());
+            quote!(.at(#index))
+        });
+        return quote_spanned!(start=> ::core::clone::Clone::clone(&#instance.#field) #index);
+    }
+    if resource == PARAM && model.root == PARAM {
+        let param = &reference.attribute;
+        return quote_spanned!(start=> ::core::clone::Clone::clone(&#param));
+    }
+    let resource_name = stack_name(&resource, model);
+    let (path, args) = if resource == INPUT && model.root == INPUT {
         let marker = reference_type(reference, model).map_or("Text", |ty| input_marker(&ty));
         let marker = Ident::new(marker, start);
         (
@@ -213,7 +336,7 @@ fn expand_reference(reference: &RefExpr, model: &Model<'_>) -> TokenStream {
             .unwrap_or_else(|| quote!(::infra::types::Text));
         (
             quote_spanned!(start=> ::infra::types::Ref::<#kind>::new),
-            quote!(#resource, #attribute),
+            quote!(#resource_name, #attribute),
         )
     };
     let mut args = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, args);

@@ -14,6 +14,18 @@ mod expand;
 
 use proc_macro::TokenStream;
 
+/// Declares a component: resources written once, added to any stack with
+/// `let net = use network(…);`. See the `infra` crate's documentation.
+#[proc_macro]
+pub fn component(input: TokenStream) -> TokenStream {
+    let component = syn::parse_macro_input!(input as ast::ComponentDef);
+    match check::check_component(&component) {
+        Ok(model) => expand::expand_component(&component, &model),
+        Err(error) => error.to_compile_error(),
+    }
+    .into()
+}
+
 /// Declares a stack of AWS resources, checked at compile time. See the `infra`
 /// crate's documentation of `stack!` for the language.
 #[proc_macro]
