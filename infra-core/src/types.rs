@@ -406,6 +406,39 @@ pub mod ec2 {
         /// The id of a security group, `sg-…`.
         SecurityGroupId
     );
+    id!(
+        /// The id of an internet gateway, `igw-…`.
+        InternetGatewayId
+    );
+    id!(
+        /// The allocation id of an Elastic IP, `eipalloc-…`.
+        AllocationId
+    );
+    id!(
+        /// The id of a NAT gateway, `nat-…`.
+        NatGatewayId
+    );
+    id!(
+        /// The id of a route table, `rtb-…`.
+        RouteTableId
+    );
+    id!(
+        /// The id of a network ACL, `acl-…`.
+        NetworkAclId
+    );
+    id!(
+        /// The id of a launch template, `lt-…`.
+        LaunchTemplateId
+    );
+    aws_enum!(
+        /// What a network ACL entry does with matching traffic.
+        RuleAction {
+            /// Let it through.
+            Allow => "allow",
+            /// Drop it.
+            Deny => "deny",
+        }
+    );
     aws_enum!(
         /// Which traffic a security-group rule governs.
         RuleDirection {
@@ -493,6 +526,87 @@ pub mod cloudwatch {
             LessThanThreshold => "LessThanThreshold",
             /// `<=`.
             LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+        }
+    );
+}
+
+/// Value types of ECS.
+pub mod ecs {
+    aws_enum!(
+        /// How a task's containers are networked.
+        NetworkMode {
+            /// Docker's bridge, with dynamic host ports.
+            Bridge => "bridge",
+            /// The host's network.
+            Host => "host",
+            /// An elastic network interface per task.
+            Awsvpc => "awsvpc",
+            /// No networking.
+            None => "none",
+        }
+    );
+    aws_enum!(
+        /// The protocol of a container's port mapping.
+        PortProtocol {
+            /// TCP.
+            Tcp => "tcp",
+            /// UDP.
+            Udp => "udp",
+        }
+    );
+    aws_enum!(
+        /// Where a service's tasks run.
+        LaunchType {
+            /// EC2 instances of the cluster.
+            Ec2 => "EC2",
+            /// Fargate.
+            Fargate => "FARGATE",
+        }
+    );
+}
+
+/// Value types of EC2 Auto Scaling.
+pub mod autoscaling {
+    aws_enum!(
+        /// How a scaling policy decides.
+        PolicyType {
+            /// A fixed adjustment when its alarm fires.
+            SimpleScaling => "SimpleScaling",
+            /// Keeps a metric at a target.
+            TargetTrackingScaling => "TargetTrackingScaling",
+        }
+    );
+    aws_enum!(
+        /// How a simple scaling adjustment is read.
+        AdjustmentType {
+            /// Add or remove that many instances.
+            ChangeInCapacity => "ChangeInCapacity",
+            /// Set the capacity to that number.
+            ExactCapacity => "ExactCapacity",
+            /// Change the capacity by that percentage.
+            PercentChangeInCapacity => "PercentChangeInCapacity",
+        }
+    );
+}
+
+/// Value types of Application Auto Scaling.
+pub mod applicationautoscaling {
+    aws_enum!(
+        /// The service whose resource is scaled.
+        ServiceNamespace {
+            /// ECS services.
+            Ecs => "ecs",
+            /// DynamoDB tables.
+            Dynamodb => "dynamodb",
+        }
+    );
+    aws_enum!(
+        /// The metric a target-tracking policy keeps at its target.
+        PredefinedMetric {
+            /// The service's average CPU.
+            EcsServiceAverageCpuUtilization => "ECSServiceAverageCPUUtilization",
+            /// The service's average memory.
+            EcsServiceAverageMemoryUtilization => "ECSServiceAverageMemoryUtilization",
         }
     );
 }

@@ -4,20 +4,26 @@
 //! here: generated code names them `catalog::<static_name(path)>`, such as
 //! `catalog::EC2_SECURITY_GROUP` for `ec2::SecurityGroup`.
 
+mod applicationautoscaling;
+mod autoscaling;
 mod cloudwatch;
 mod dynamodb;
 mod ec2;
 mod ecr;
+mod ecs;
 mod elbv2;
 mod iam;
 mod logs;
 /// Lookups, apart from resources: `catalog::lookup::SSM_PARAMETER`.
 pub mod lookup;
 
+pub use applicationautoscaling::*;
+pub use autoscaling::*;
 pub use cloudwatch::*;
 pub use dynamodb::*;
 pub use ec2::*;
 pub use ecr::*;
+pub use ecs::*;
 pub use elbv2::*;
 pub use iam::*;
 pub use logs::*;
@@ -37,6 +43,27 @@ pub static CATALOG: &[&ResourceSchema] = &[
     &CLOUDWATCH_METRIC_ALARM,
     &ELBV2_LOAD_BALANCER,
     &ELBV2_TARGET_GROUP,
+    &EC2_INTERNET_GATEWAY,
+    &EC2_INTERNET_GATEWAY_ATTACHMENT,
+    &EC2_ELASTIC_IP,
+    &EC2_NAT_GATEWAY,
+    &EC2_ROUTE_TABLE,
+    &EC2_ROUTE,
+    &EC2_ROUTE_TABLE_ASSOCIATION,
+    &EC2_NETWORK_ACL,
+    &EC2_NETWORK_ACL_ENTRY,
+    &EC2_LAUNCH_TEMPLATE,
+    &IAM_INSTANCE_PROFILE,
+    &AUTOSCALING_GROUP,
+    &AUTOSCALING_POLICY,
+    &ECS_CLUSTER,
+    &ECS_CAPACITY_PROVIDER,
+    &ECS_CLUSTER_CAPACITY_PROVIDERS,
+    &ECS_TASK_DEFINITION,
+    &ECS_SERVICE,
+    &ELBV2_LISTENER,
+    &APPLICATIONAUTOSCALING_SCALABLE_TARGET,
+    &APPLICATIONAUTOSCALING_TARGET_TRACKING_POLICY,
 ];
 
 /// The `tags` field of every taggable resource type.
@@ -60,7 +87,7 @@ mod tests {
         };
     }
 
-    const NAMED: [(&str, &ResourceSchema); 11] = named![
+    const NAMED: [(&str, &ResourceSchema); 32] = named![
         EC2_VPC,
         EC2_SUBNET,
         DYNAMODB_TABLE,
@@ -72,6 +99,27 @@ mod tests {
         CLOUDWATCH_METRIC_ALARM,
         ELBV2_LOAD_BALANCER,
         ELBV2_TARGET_GROUP,
+        EC2_INTERNET_GATEWAY,
+        EC2_INTERNET_GATEWAY_ATTACHMENT,
+        EC2_ELASTIC_IP,
+        EC2_NAT_GATEWAY,
+        EC2_ROUTE_TABLE,
+        EC2_ROUTE,
+        EC2_ROUTE_TABLE_ASSOCIATION,
+        EC2_NETWORK_ACL,
+        EC2_NETWORK_ACL_ENTRY,
+        EC2_LAUNCH_TEMPLATE,
+        IAM_INSTANCE_PROFILE,
+        AUTOSCALING_GROUP,
+        AUTOSCALING_POLICY,
+        ECS_CLUSTER,
+        ECS_CAPACITY_PROVIDER,
+        ECS_CLUSTER_CAPACITY_PROVIDERS,
+        ECS_TASK_DEFINITION,
+        ECS_SERVICE,
+        ELBV2_LISTENER,
+        APPLICATIONAUTOSCALING_SCALABLE_TARGET,
+        APPLICATIONAUTOSCALING_TARGET_TRACKING_POLICY,
     ];
 
     /// A list of fields (a resource's or a block's), where it is, and its rules.

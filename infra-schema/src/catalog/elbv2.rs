@@ -217,3 +217,68 @@ pub static ELBV2_TARGET_GROUP: ResourceSchema = ResourceSchema {
         },
     ],
 };
+
+/// What a listener does with the requests it receives.
+pub static ELBV2_DEFAULT_ACTION: BlockSchema = BlockSchema {
+    name: "elbv2::DefaultAction",
+    fields: &[FieldSchema {
+        name: "forward_target_group_arn",
+        ty: ValueType::String,
+        presence: Presence::Required,
+        forces_replacement: false,
+        doc: "The ARN of the target group requests are forwarded to.",
+    }],
+    rules: &[],
+};
+
+/// `elbv2::Listener`.
+pub static ELBV2_LISTENER: ResourceSchema = ResourceSchema {
+    path: "elbv2::Listener",
+    type_name: "aws_elbv2_listener",
+    taggable: true,
+    doc: "A listener of a load balancer: a port and protocol, and where requests go.",
+    fields: &[
+        FieldSchema {
+            name: "load_balancer_arn",
+            ty: ValueType::String,
+            presence: Presence::Required,
+            forces_replacement: true,
+            doc: "The ARN of the load balancer the listener belongs to.",
+        },
+        FieldSchema {
+            name: "port",
+            ty: ValueType::Port,
+            presence: Presence::Required,
+            forces_replacement: false,
+            doc: "The port the listener listens on, unique on its load balancer.",
+        },
+        FieldSchema {
+            name: "protocol",
+            ty: ValueType::Enum(&ELBV2_PROTOCOL),
+            presence: Presence::Default(Literal::Str("HTTP")),
+            forces_replacement: false,
+            doc: "`Http` or `Https` (which needs a certificate).",
+        },
+        FieldSchema {
+            name: "default_action",
+            ty: ValueType::Block(&ELBV2_DEFAULT_ACTION),
+            presence: Presence::Required,
+            forces_replacement: false,
+            doc: "Where requests go.",
+        },
+        TAGS,
+    ],
+    rules: &[],
+    attributes: &[
+        AttributeSchema {
+            name: "id",
+            ty: ValueType::String,
+            doc: "The listener's ARN, which is how AWS identifies it.",
+        },
+        AttributeSchema {
+            name: "arn",
+            ty: ValueType::String,
+            doc: "The listener's ARN.",
+        },
+    ],
+};

@@ -216,3 +216,54 @@ pub static IAM_ROLE: ResourceSchema = ResourceSchema {
         },
     ],
 };
+
+/// `iam::InstanceProfile`.
+pub static IAM_INSTANCE_PROFILE: ResourceSchema = ResourceSchema {
+    path: "iam::InstanceProfile",
+    type_name: "aws_iam_instance_profile",
+    taggable: true,
+    doc: "An IAM instance profile, passing a role to EC2 instances.",
+    fields: &[
+        FieldSchema {
+            name: "name",
+            ty: ValueType::Name(NameRule {
+                what: "IAM instance profile name",
+                min_len: 1,
+                max_len: 128,
+                extra_chars: "+=,.@_-",
+                lowercase_only: false,
+            }),
+            presence: Presence::Required,
+            forces_replacement: true,
+            doc: "The instance profile name, unique in the account (case-insensitively).",
+        },
+        FieldSchema {
+            name: "role_name",
+            ty: ValueType::String,
+            presence: Presence::Required,
+            forces_replacement: false,
+            doc: "The name of the role the profile holds (an `iam::Role`'s `id`).",
+        },
+        FieldSchema {
+            name: "path",
+            ty: ValueType::String,
+            presence: Presence::Default(Literal::Str("/")),
+            forces_replacement: true,
+            doc: "The instance profile's path, starting and ending with `/`.",
+        },
+        TAGS,
+    ],
+    rules: &[],
+    attributes: &[
+        AttributeSchema {
+            name: "id",
+            ty: ValueType::String,
+            doc: "The instance profile name, as AWS knows it.",
+        },
+        AttributeSchema {
+            name: "arn",
+            ty: ValueType::String,
+            doc: "The instance profile's ARN.",
+        },
+    ],
+};
