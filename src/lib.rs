@@ -163,7 +163,8 @@ pub mod __private {
 
     /// Stands in for the stack when `stack!` reported errors, so that no
     /// secondary error follows them.
-    pub fn invalid_stack() -> Stack {
+    pub fn invalid_stack(builder: StackBuilder) -> Stack {
+        drop(builder);
         unreachable!("a stack with errors does not compile")
     }
 }

@@ -24,13 +24,15 @@ pub(crate) struct Model<'a> {
     pub(crate) inputs: Vec<Input<'a>>,
     pub(crate) lookups: Vec<Resource<'a>>,
     pub(crate) resources: Vec<Resource<'a>>,
-    pub(crate) outputs: &'a [OutputDef],
+    pub(crate) outputs: Vec<&'a OutputDef>,
 }
 
 /// A checked input: its declaration and its value type.
 pub(crate) struct Input<'a> {
     pub(crate) def: &'a InputDef,
     pub(crate) ty: ValueType,
+    /// Whether its default passed the checks (and so is expanded).
+    pub(crate) default_ok: bool,
 }
 
 /// The types an input may have: `infra::types` markers and what they stand for.
@@ -65,7 +67,10 @@ const SETTINGS: [&str; 3] = ["name", "region", "default_tags"];
 pub(crate) const DEPENDS_ON: &str = "depends_on";
 
 /// Checks `stack`, returning its model or every error found.
-pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
+/// Checks `stack`: its model, and every error found. The model holds only what
+/// passed (fields, defaults and outputs with errors are left out), so that it
+/// can still be expanded next to the errors without causing new ones.
+pub(crate) fn check(stack: &StackDef) -> (Model<'_>, Option<syn::Error>) {
     let mut errors = Errors::default();
     let (name, region, default_tags) = check_settings(stack, &mut errors);
     for export in &stack.exports {
@@ -76,16 +81,15 @@ pub(crate) fn check(stack: &StackDef) -> Result<Model<'_>, syn::Error> {
     }
     let inputs = check_inputs(&stack.inputs, &mut errors);
     let mut model = check_body(stack, inputs, INPUT, &mut errors);
-    errors.finish()?;
     model.name = name;
     model.region = region;
     model.default_tags = default_tags;
-    Ok(model)
+    (model, errors.finish().err())
 }
 
 /// Checks a component: its parameters, its body (resources, lookups, uses) and
 /// its exports.
-pub(crate) fn check_component(component: &ComponentDef) -> Result<Model<'_>, syn::Error> {
+pub(crate) fn check_component(component: &ComponentDef) -> (Model<'_>, Option<syn::Error>) {
     let mut errors = Errors::default();
     let body = &component.body;
     for setting in &body.settings {
@@ -116,8 +120,7 @@ pub(crate) fn check_component(component: &ComponentDef) -> Result<Model<'_>, syn
     }
     let params = check_inputs(&component.params, &mut errors);
     let model = check_body(body, params, PARAM, &mut errors);
-    errors.finish()?;
-    Ok(model)
+    (model, errors.finish().err())
 }
 
 /// The checks a stack and a component share: names, types, fields, values,
@@ -186,8 +189,10 @@ fn check_body<'a>(
         exported.push(&export.name);
         check_any(&export.value, &symbols, errors);
     }
+    let mut bad_defaults = std::collections::BTreeSet::new();
     for input in &inputs {
         if let Some(default) = &input.def.default {
+            let before = errors.len();
             check_value(
                 &input.ty,
                 default,
@@ -195,6 +200,9 @@ fn check_body<'a>(
                 &symbols,
                 errors,
             );
+            if errors.len() != before {
+                bad_defaults.insert(input.def.name.to_string());
+            }
         }
     }
     let mut lookups = Vec::new();
@@ -219,6 +227,7 @@ fn check_body<'a>(
         resources.push(check_resource(resource, schema, &symbols, errors));
     }
     let mut outputs: Vec<&Ident> = Vec::new();
+    let mut good_outputs = Vec::new();
     for output in &stack.outputs {
         if let Some(first) = outputs.iter().find(|o| **o == &output.name) {
             let mut error = syn::Error::new_spanned(
@@ -229,7 +238,21 @@ fn check_body<'a>(
             errors.push(error);
         }
         outputs.push(&output.name);
+        let before = errors.len();
         check_any(&output.value, &symbols, errors);
+        if errors.len() == before
+            && output
+                .value
+                .references()
+                .iter()
+                .all(|r| symbols.resolves(r))
+        {
+            good_outputs.push(output);
+        }
+    }
+    let mut inputs = inputs;
+    for input in &mut inputs {
+        input.default_ok = !bad_defaults.contains(&input.def.name.to_string());
     }
     check_cycles(&resources, &inputs, root, errors);
     check_subnets(&resources, errors);
@@ -244,7 +267,7 @@ fn check_body<'a>(
         inputs,
         lookups,
         resources,
-        outputs: &stack.outputs,
+        outputs: good_outputs,
     }
 }
 
@@ -276,7 +299,11 @@ fn check_inputs<'a>(defs: &'a [InputDef], errors: &mut Errors) -> Vec<Input<'a>>
             );
             continue;
         };
-        inputs.push(Input { def, ty: *ty });
+        inputs.push(Input {
+            def,
+            ty: *ty,
+            default_ok: true,
+        });
     }
     inputs
 }
@@ -294,6 +321,22 @@ pub(crate) struct Symbols<'s, 'a> {
 impl Symbols<'_, '_> {
     fn has_resource(&self, name: &Ident) -> bool {
         self.resources.contains_key(&name.to_string())
+    }
+
+    /// Whether a reference's target is known with its type: expanding it
+    /// gives a typed `Ref`.
+    fn resolves(&self, reference: &RefExpr) -> bool {
+        let name = reference.resource.to_string();
+        self.instances.contains(&name)
+            || (reference.resource == self.root
+                && self
+                    .inputs
+                    .iter()
+                    .any(|i| i.def.name == reference.attribute))
+            || self
+                .resources
+                .get(&name)
+                .is_some_and(|(_, schema)| schema.is_some())
     }
 }
 
@@ -513,6 +556,7 @@ fn check_resource<'a>(
             );
             continue;
         };
+        let before = errors.len();
         check_value(
             &field_schema.ty,
             &field.value,
@@ -520,7 +564,11 @@ fn check_resource<'a>(
             symbols,
             errors,
         );
-        fields.push((&field.name, &field.value, field_schema));
+        // Only a field that passed is expanded, so that no error repeats as a
+        // rustc error on the generated code.
+        if errors.len() == before && field.value.references().iter().all(|r| symbols.resolves(r)) {
+            fields.push((&field.name, &field.value, field_schema));
+        }
     }
     for required in schema
         .fields
@@ -1224,8 +1272,8 @@ mod tests {
     fn errors_of(tokens: proc_macro2::TokenStream) -> String {
         let stack: StackDef = syn::parse2(tokens).expect("parses");
         match check(&stack) {
-            Ok(_) => String::new(),
-            Err(error) => error
+            (_, None) => String::new(),
+            (_, Some(error)) => error
                 .into_iter()
                 .map(|e| e.to_string())
                 .collect::<Vec<_>>()

@@ -28,6 +28,11 @@ impl Errors {
         self.errors.push(error);
     }
 
+    /// How many errors so far: a check that adds none passed.
+    pub(crate) fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     /// All errors as one, or `Ok` when there were none.
     pub(crate) fn finish(self) -> Result<(), syn::Error> {
         let mut errors = self.errors.into_iter();

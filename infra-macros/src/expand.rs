@@ -14,10 +14,13 @@ use crate::ast::{ComponentDef, UseDef};
 use crate::ast::{RefExpr, TemplateDef, Value};
 use crate::check::{input_marker, reference_type, Model, Resource, INPUT, PARAM};
 
-/// The expression that builds the stack.
-pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
-    let name = model.name;
-    let region = model.region;
+/// The expression that builds the stack. With `errors`, they are emitted too,
+/// and the expansion of what passed stays, so that rustc still checks it (and
+/// IDEs keep working) without a cascade: the stack itself is then a placeholder.
+pub(crate) fn expand(model: &Model<'_>, errors: Option<&syn::Error>) -> TokenStream {
+    let placeholder = syn::LitStr::new("invalid", Span::call_site());
+    let name = model.name.unwrap_or(&placeholder);
+    let region = model.region.unwrap_or(&placeholder);
     let default_tags = model
         .default_tags
         .iter()
@@ -26,7 +29,7 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         let name = input.def.name.to_string();
         let marker = rust_type(&input.ty, input.def.ty.span());
         let doc = &input.def.doc;
-        let default = match &input.def.default {
+        let default = match input.def.default.as_ref().filter(|_| input.default_ok) {
             Some(value) => {
                 let value = expand_value(&input.ty, value, model);
                 quote!(::core::option::Option::Some(#value))
@@ -44,7 +47,15 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         let value = expand_any(&output.value, model);
         quote!(__stack.output(#name, #value, #doc);)
     });
+    let (errors, finish) = match errors {
+        None => (None, quote!(::infra::__private::finish(__stack))),
+        Some(error) => (
+            Some(error.to_compile_error()),
+            quote!(::infra::__private::invalid_stack(__stack)),
+        ),
+    };
     quote! {{
+        #errors
         let mut __stack = ::infra::Stack::builder(#name, #region);
         #(#default_tags)*
         #(#inputs)*
@@ -52,17 +63,7 @@ pub(crate) fn expand(model: &Model<'_>) -> TokenStream {
         #(#uses)*
         #(#resources)*
         #(#outputs)*
-        ::infra::__private::finish(__stack)
-    }}
-}
-
-/// What the macro expands to when the stack has errors: the errors, and an
-/// expression of the right type so that no secondary error follows.
-pub(crate) fn fallback(error: &syn::Error) -> TokenStream {
-    let errors = error.to_compile_error();
-    quote! {{
-        #errors
-        ::infra::__private::invalid_stack()
+        #finish
     }}
 }
 
@@ -128,7 +129,7 @@ pub(crate) fn expand_component(component: &ComponentDef, model: &Model<'_>) -> T
     let resources = model.resources.iter().map(|r| expand_resource(r, model));
     let mut fields = Vec::new();
     let mut values = Vec::new();
-    for export in model.exports {
+    for export in model.exports.iter() {
         let Value::Ref(reference) = &export.value else {
             continue;
         };
@@ -355,8 +356,9 @@ mod tests {
 
     fn expanded(tokens: TokenStream) -> String {
         let stack: StackDef = syn::parse2(tokens).expect("parses");
-        let model = crate::check::check(&stack).expect("checks");
-        let body = expand(&model);
+        let (model, errors) = crate::check::check(&stack);
+        assert!(errors.is_none(), "checks");
+        let body = expand(&model, None);
         let file: syn::File =
             syn::parse2(quote!(fn stack() -> ::infra::Stack { #body })).expect("valid Rust");
         // Compare without the layout prettyplease chooses.
@@ -364,6 +366,33 @@ mod tests {
             .replace(char::is_whitespace, "")
             .replace(",>", ">")
             .replace(",)", ")")
+    }
+
+    #[test]
+    fn with_errors_expands_what_passed_beside_them() {
+        let stack: StackDef = syn::parse2(quote! {
+            name = "demo"; region = "eu-west-2";
+            let vpc = ec2::Vpc { cidr_block: "10.0.0.0/8" };
+            let table = dynamodb::Table { name: "items", hash_key: "id", billing_mode: OnDemand };
+        })
+        .expect("parses");
+        let (model, errors) = crate::check::check(&stack);
+        let errors = errors.expect("two mistakes");
+        let text = expand(&model, Some(&errors)).to_string().replace(' ', "");
+        assert!(text.contains("compile_error"), "{text}");
+        // The code after the errors.
+        let text = text
+            .split("letmut__stack")
+            .nth(1)
+            .expect("the expansion follows the errors");
+        assert!(
+            text.contains("resource_of(\"table\""),
+            "the table is still expanded: {text}"
+        );
+        assert!(text.contains("\"hash_key\""), "its good fields too: {text}");
+        assert!(!text.contains("OnDemand"), "not its bad field: {text}");
+        assert!(!text.contains("10.0.0.0/8"), "nor the VPC's: {text}");
+        assert!(text.contains("invalid_stack(__stack)"), "{text}");
     }
 
     #[test]

@@ -19,11 +19,12 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn component(input: TokenStream) -> TokenStream {
     let component = syn::parse_macro_input!(input as ast::ComponentDef);
-    match check::check_component(&component) {
-        Ok(model) => expand::expand_component(&component, &model),
-        Err(error) => error.to_compile_error(),
-    }
-    .into()
+    // With errors, the function and its struct are still expanded beside them,
+    // so that the stacks using the component do not fail to find it.
+    let (model, error) = check::check_component(&component);
+    let errors = error.map(|error| error.to_compile_error());
+    let expansion = expand::expand_component(&component, &model);
+    quote::quote!(#errors #expansion).into()
 }
 
 /// Declares a stack of AWS resources, checked at compile time. See the `infra`
@@ -31,9 +32,6 @@ pub fn component(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn stack(input: TokenStream) -> TokenStream {
     let stack = syn::parse_macro_input!(input as ast::StackDef);
-    match check::check(&stack) {
-        Ok(model) => expand::expand(&model),
-        Err(error) => expand::fallback(&error),
-    }
-    .into()
+    let (model, error) = check::check(&stack);
+    expand::expand(&model, error.as_ref()).into()
 }
