@@ -307,8 +307,11 @@ fn expand_value(ty: &ValueType, value: &Value, model: &Model<'_>) -> TokenStream
 fn expand_reference(reference: &RefExpr, model: &Model<'_>) -> TokenStream {
     let resource = reference.resource.to_string();
     let attribute = reference.attribute.to_string();
+    // Errors on the reference cover all of `vpc.id` where the compiler can join
+    // spans, and its first token elsewhere.
     let start = reference.resource.span();
     let end = reference.attribute.span();
+    let start = start.join(end).unwrap_or(start);
     if model.uses.iter().any(|u| u.name == reference.resource) {
         // A component's handle: a typed `Ref` field of the value it returned.
         let instance = &reference.resource;
