@@ -234,7 +234,10 @@ impl Engine {
                     Some(live) => {
                         if let Some(record) = state.resources.get_mut(&name) {
                             record.id = live.id;
-                            record.inputs = live.inputs;
+                            // A field AWS does not report (a compile-time
+                            // opt-out, a write-only value) keeps its recorded
+                            // value rather than showing as a change forever.
+                            record.inputs.extend(live.inputs);
                             record.attributes = live.attributes;
                         }
                     }
