@@ -16,6 +16,10 @@ use crate::provider::{Observed, Provider, ProviderError, ResourceRequest};
 pub(crate) mod dynamodb;
 #[cfg(feature = "ec2")]
 pub(crate) mod ec2;
+#[cfg(feature = "ecr")]
+pub(crate) mod ecr;
+#[cfg(feature = "logs")]
+pub(crate) mod logs;
 #[cfg(feature = "ssm")]
 pub(crate) mod ssm;
 #[cfg(feature = "sts")]
@@ -35,6 +39,10 @@ pub struct AwsProvider {
     ec2: aws_sdk_ec2::Client,
     #[cfg(feature = "dynamodb")]
     dynamodb: aws_sdk_dynamodb::Client,
+    #[cfg(feature = "ecr")]
+    ecr: aws_sdk_ecr::Client,
+    #[cfg(feature = "logs")]
+    logs: aws_sdk_cloudwatchlogs::Client,
     #[cfg(feature = "sts")]
     sts: aws_sdk_sts::Client,
     #[cfg(feature = "ssm")]
@@ -64,6 +72,10 @@ impl AwsProvider {
             ec2: aws_sdk_ec2::Client::new(config),
             #[cfg(feature = "dynamodb")]
             dynamodb: aws_sdk_dynamodb::Client::new(config),
+            #[cfg(feature = "ecr")]
+            ecr: aws_sdk_ecr::Client::new(config),
+            #[cfg(feature = "logs")]
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
             #[cfg(feature = "sts")]
             sts: aws_sdk_sts::Client::new(config),
             #[cfg(feature = "ssm")]
@@ -89,8 +101,36 @@ impl Provider for AwsProvider {
             ec2::vpc::TYPE_NAME => ec2::vpc::create(&self.ec2, request).await,
             #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::security_group::TYPE_NAME => ec2::security_group::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::security_group_rule::TYPE_NAME => {
+                ec2::security_group_rule::create(&self.ec2, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway::TYPE_NAME => {
+                ec2::internet_gateway::create(&self.ec2, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway_attachment::TYPE_NAME => {
+                ec2::internet_gateway_attachment::create(&self.ec2, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::elastic_ip::TYPE_NAME => ec2::elastic_ip::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::route_table::TYPE_NAME => ec2::route_table::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::route::TYPE_NAME => ec2::route::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::route_table_association::TYPE_NAME => {
+                ec2::route_table_association::create(&self.ec2, request).await
+            }
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => dynamodb::table::create(&self.dynamodb, request).await,
+            #[cfg(feature = "ecr")]
+            ecr::TYPE_NAME => ecr::create(&self.ecr, request).await,
+            #[cfg(feature = "logs")]
+            logs::TYPE_NAME => logs::create(&self.logs, request).await,
             other => Err(ProviderError::Unsupported(other.to_owned())),
         }
     }
@@ -102,8 +142,34 @@ impl Provider for AwsProvider {
             ec2::vpc::TYPE_NAME => ec2::vpc::read(&self.ec2, id).await,
             #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::security_group::TYPE_NAME => ec2::security_group::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::security_group_rule::TYPE_NAME => {
+                ec2::security_group_rule::read(&self.ec2, id).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway::TYPE_NAME => ec2::internet_gateway::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway_attachment::TYPE_NAME => {
+                ec2::internet_gateway_attachment::read(&self.ec2, id).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::elastic_ip::TYPE_NAME => ec2::elastic_ip::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::route_table::TYPE_NAME => ec2::route_table::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::route::TYPE_NAME => ec2::route::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::route_table_association::TYPE_NAME => {
+                ec2::route_table_association::read(&self.ec2, id).await
+            }
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => dynamodb::table::read(&self.dynamodb, id).await,
+            #[cfg(feature = "ecr")]
+            ecr::TYPE_NAME => ecr::read(&self.ecr, id).await,
+            #[cfg(feature = "logs")]
+            logs::TYPE_NAME => logs::read(&self.logs, id).await,
             other => Err(ProviderError::Unsupported(other.to_owned())),
         }
     }
@@ -120,10 +186,44 @@ impl Provider for AwsProvider {
             ec2::vpc::TYPE_NAME => ec2::vpc::update(&self.ec2, id, current, request).await,
             #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::update(&self.ec2, id, current, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::security_group::TYPE_NAME => {
+                ec2::security_group::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::security_group_rule::TYPE_NAME => {
+                ec2::security_group_rule::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway::TYPE_NAME => {
+                ec2::internet_gateway::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway_attachment::TYPE_NAME => {
+                ec2::internet_gateway_attachment::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::elastic_ip::TYPE_NAME => {
+                ec2::elastic_ip::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::route_table::TYPE_NAME => {
+                ec2::route_table::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::route::TYPE_NAME => ec2::route::update(&self.ec2, id, current, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::route_table_association::TYPE_NAME => {
+                ec2::route_table_association::update(&self.ec2, id, current, request).await
+            }
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => {
                 dynamodb::table::update(&self.dynamodb, id, current, request).await
             }
+            #[cfg(feature = "ecr")]
+            ecr::TYPE_NAME => ecr::update(&self.ecr, id, current, request).await,
+            #[cfg(feature = "logs")]
+            logs::TYPE_NAME => logs::update(&self.logs, id, current, request).await,
             other => Err(ProviderError::Unsupported(other.to_owned())),
         }
     }
@@ -152,8 +252,34 @@ impl Provider for AwsProvider {
             ec2::vpc::TYPE_NAME => ec2::vpc::delete(&self.ec2, id).await,
             #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::security_group::TYPE_NAME => ec2::security_group::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::security_group_rule::TYPE_NAME => {
+                ec2::security_group_rule::delete(&self.ec2, id).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway::TYPE_NAME => ec2::internet_gateway::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::internet_gateway_attachment::TYPE_NAME => {
+                ec2::internet_gateway_attachment::delete(&self.ec2, id).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::elastic_ip::TYPE_NAME => ec2::elastic_ip::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::route_table::TYPE_NAME => ec2::route_table::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::route::TYPE_NAME => ec2::route::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::route_table_association::TYPE_NAME => {
+                ec2::route_table_association::delete(&self.ec2, id).await
+            }
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => dynamodb::table::delete(&self.dynamodb, id).await,
+            #[cfg(feature = "ecr")]
+            ecr::TYPE_NAME => ecr::delete(&self.ecr, id).await,
+            #[cfg(feature = "logs")]
+            logs::TYPE_NAME => logs::delete(&self.logs, id).await,
             other => Err(ProviderError::Unsupported(other.to_owned())),
         }
     }

@@ -2,6 +2,15 @@
 //! the availability-zones lookup.
 
 pub(crate) mod availability_zones;
+pub(crate) mod elastic_ip;
+pub(crate) mod internet_gateway;
+pub(crate) mod internet_gateway_attachment;
+mod read_back;
+pub(crate) mod route;
+pub(crate) mod route_table;
+pub(crate) mod route_table_association;
+pub(crate) mod security_group;
+pub(crate) mod security_group_rule;
 pub(crate) mod subnet;
 pub(crate) mod vpc;
 
