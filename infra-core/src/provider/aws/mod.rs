@@ -100,6 +100,10 @@ impl Provider for AwsProvider {
             #[cfg(feature = "ec2")]
             ec2::vpc::TYPE_NAME => ec2::vpc::create(&self.ec2, request).await,
             #[cfg(feature = "ec2")]
+            ec2::launch_template::TYPE_NAME => {
+                ec2::launch_template::create(&self.ec2, request).await
+            }
+            #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::create(&self.ec2, request).await,
             #[cfg(feature = "ec2")]
             ec2::security_group::TYPE_NAME => ec2::security_group::create(&self.ec2, request).await,
@@ -125,6 +129,14 @@ impl Provider for AwsProvider {
             ec2::route_table_association::TYPE_NAME => {
                 ec2::route_table_association::create(&self.ec2, request).await
             }
+            #[cfg(feature = "ec2")]
+            ec2::nat_gateway::TYPE_NAME => ec2::nat_gateway::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::network_acl::TYPE_NAME => ec2::network_acl::create(&self.ec2, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::network_acl_entry::TYPE_NAME => {
+                ec2::network_acl_entry::create(&self.ec2, request).await
+            }
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => dynamodb::table::create(&self.dynamodb, request).await,
             #[cfg(feature = "ecr")]
@@ -140,6 +152,8 @@ impl Provider for AwsProvider {
         match type_name {
             #[cfg(feature = "ec2")]
             ec2::vpc::TYPE_NAME => ec2::vpc::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::launch_template::TYPE_NAME => ec2::launch_template::read(&self.ec2, id).await,
             #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::read(&self.ec2, id).await,
             #[cfg(feature = "ec2")]
@@ -164,6 +178,12 @@ impl Provider for AwsProvider {
             ec2::route_table_association::TYPE_NAME => {
                 ec2::route_table_association::read(&self.ec2, id).await
             }
+            #[cfg(feature = "ec2")]
+            ec2::nat_gateway::TYPE_NAME => ec2::nat_gateway::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::network_acl::TYPE_NAME => ec2::network_acl::read(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::network_acl_entry::TYPE_NAME => ec2::network_acl_entry::read(&self.ec2, id).await,
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => dynamodb::table::read(&self.dynamodb, id).await,
             #[cfg(feature = "ecr")]
@@ -184,6 +204,10 @@ impl Provider for AwsProvider {
         match request.type_name {
             #[cfg(feature = "ec2")]
             ec2::vpc::TYPE_NAME => ec2::vpc::update(&self.ec2, id, current, request).await,
+            #[cfg(feature = "ec2")]
+            ec2::launch_template::TYPE_NAME => {
+                ec2::launch_template::update(&self.ec2, id, current, request).await
+            }
             #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::update(&self.ec2, id, current, request).await,
             #[cfg(feature = "ec2")]
@@ -215,6 +239,18 @@ impl Provider for AwsProvider {
             #[cfg(feature = "ec2")]
             ec2::route_table_association::TYPE_NAME => {
                 ec2::route_table_association::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::nat_gateway::TYPE_NAME => {
+                ec2::nat_gateway::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::network_acl::TYPE_NAME => {
+                ec2::network_acl::update(&self.ec2, id, current, request).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::network_acl_entry::TYPE_NAME => {
+                ec2::network_acl_entry::update(&self.ec2, id, current, request).await
             }
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => {
@@ -251,6 +287,8 @@ impl Provider for AwsProvider {
             #[cfg(feature = "ec2")]
             ec2::vpc::TYPE_NAME => ec2::vpc::delete(&self.ec2, id).await,
             #[cfg(feature = "ec2")]
+            ec2::launch_template::TYPE_NAME => ec2::launch_template::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
             ec2::subnet::TYPE_NAME => ec2::subnet::delete(&self.ec2, id).await,
             #[cfg(feature = "ec2")]
             ec2::security_group::TYPE_NAME => ec2::security_group::delete(&self.ec2, id).await,
@@ -273,6 +311,14 @@ impl Provider for AwsProvider {
             #[cfg(feature = "ec2")]
             ec2::route_table_association::TYPE_NAME => {
                 ec2::route_table_association::delete(&self.ec2, id).await
+            }
+            #[cfg(feature = "ec2")]
+            ec2::nat_gateway::TYPE_NAME => ec2::nat_gateway::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::network_acl::TYPE_NAME => ec2::network_acl::delete(&self.ec2, id).await,
+            #[cfg(feature = "ec2")]
+            ec2::network_acl_entry::TYPE_NAME => {
+                ec2::network_acl_entry::delete(&self.ec2, id).await
             }
             #[cfg(feature = "dynamodb")]
             dynamodb::table::TYPE_NAME => dynamodb::table::delete(&self.dynamodb, id).await,
