@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::no_events;
+
 use aws_sdk_ec2::types::Filter;
 use infra::provider::aws::AwsProvider;
 use infra::{Engine, LocalState};
@@ -16,8 +18,6 @@ infra::component! {
         export vpc_id = vpc.id;
     }
 }
-
-fn no_events(_: &infra::Event) {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_used_twice_makes_two_sets_of_resources() {

@@ -5,8 +5,10 @@
 
 mod common;
 
+use common::{no_events, tag_filter, tags_of};
+
 use aws_sdk_dynamodb::types::BillingMode;
-use aws_sdk_ec2::types::{Filter, VpcAttributeName};
+use aws_sdk_ec2::types::VpcAttributeName;
 use infra::plan::FieldChange;
 use infra::provider::aws::AwsProvider;
 use infra::{Action, Engine, LocalState, Planned, Stack, Value};
@@ -75,29 +77,6 @@ fn stack(changed: bool) -> Stack {
     }
 }
 
-fn ec2_tag_filter(key: &str, value: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{key}"))
-        .values(value)
-        .build()
-}
-
-fn tags_of(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
-    let mut tags: Vec<_> = tags
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    tags.sort();
-    tags
-}
-
-fn no_events(_: &infra::Event) {}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_update_and_destroy_round_trip() {
     let moto = common::shared();
@@ -123,7 +102,7 @@ async fn apply_update_and_destroy_round_trip() {
     let report = first.apply(&plan, &no_events).await.expect("applies");
     assert_eq!(report.done.len(), 4);
 
-    let stack_filter = ec2_tag_filter("infra:stack", "lifecycle");
+    let stack_filter = tag_filter("infra:stack", "lifecycle");
     let vpcs = ec2
         .describe_vpcs()
         .filters(stack_filter.clone())
@@ -274,7 +253,7 @@ async fn apply_update_and_destroy_round_trip() {
     );
     let subnet_a = ec2
         .describe_subnets()
-        .filters(ec2_tag_filter("infra:resource", "public_a"))
+        .filters(tag_filter("infra:resource", "public_a"))
         .filters(stack_filter.clone())
         .send()
         .await

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::no_events;
+
 use aws_sdk_ec2::types::Filter;
 use infra::provider::aws::AwsProvider;
 use infra::{Engine, LocalState, Planned, Stack};
@@ -27,8 +29,6 @@ fn stack() -> Stack {
         output account_id = account.account_id;
     }
 }
-
-fn no_events(_: &infra::Event) {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_are_read_at_plan_time_and_fill_resources() {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::no_events;
+
 use aws_sdk_cloudwatchlogs::Client as LogsClient;
 use aws_sdk_ecr::types::{EncryptionType, ImageTagMutability};
 use aws_sdk_ecr::Client as EcrClient;
@@ -74,8 +76,6 @@ fn stack(step: u8) -> Stack {
         },
     }
 }
-
-fn no_events(_: &infra::Event) {}
 
 fn sorted(tags: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
     let mut tags: Vec<_> = tags.into_iter().collect();

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::{no_events, tags_of};
+
 use aws_sdk_ec2::types::{LaunchTemplateHttpTokensState, ResponseLaunchTemplateData};
 use infra::provider::aws::AwsProvider;
 use infra::{Action, Engine, LocalState, Stack};
@@ -48,23 +50,6 @@ fn stack(changed: bool) -> Stack {
             };
         }
     }
-}
-
-fn no_events(_: &infra::Event) {}
-
-/// The tags as sorted `(key, value)` pairs.
-fn tags_of(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
-    let mut tags: Vec<_> = tags
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    tags.sort();
-    tags
 }
 
 /// The data of the template's default version, and its number.

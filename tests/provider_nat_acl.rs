@@ -6,7 +6,9 @@
 
 mod common;
 
-use aws_sdk_ec2::types::{Filter, NatGatewayState};
+use common::tag_filter;
+
+use aws_sdk_ec2::types::NatGatewayState;
 use infra::provider::aws::AwsProvider;
 use infra::{Action, Engine, LocalState, Stack};
 
@@ -101,14 +103,6 @@ fn stack(changed: bool) -> Stack {
             };
         }
     }
-}
-
-/// An EC2 filter on tag `key` having `value`.
-fn tag_filter(key: &str, value: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{key}"))
-        .values(value)
-        .build()
 }
 
 /// The ACL `id`'s non-default entries as `(egress, number, protocol, cidr)`.

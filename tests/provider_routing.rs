@@ -8,7 +8,8 @@
 
 mod common;
 
-use aws_sdk_ec2::types::Filter;
+use common::{tag_filter, tags_of};
+
 use infra::provider::aws::AwsProvider;
 use infra::{Action, Engine, LocalState, Stack};
 
@@ -76,29 +77,6 @@ fn stack(changed: bool) -> Stack {
             };
         }
     }
-}
-
-/// An EC2 filter on tag `key` having `value`.
-fn tag_filter(key: &str, value: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{key}"))
-        .values(value)
-        .build()
-}
-
-/// The tags as sorted `(key, value)` pairs.
-fn tags_of(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
-    let mut tags: Vec<_> = tags
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    tags.sort();
-    tags
 }
 
 /// The `infra:*` tags the engine puts on resource `name` of the stack.

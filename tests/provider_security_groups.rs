@@ -5,7 +5,9 @@
 
 mod common;
 
-use aws_sdk_ec2::types::{Filter, SecurityGroupRule};
+use common::{no_events, tag_filter, tags_of};
+
+use aws_sdk_ec2::types::SecurityGroupRule;
 use infra::provider::aws::AwsProvider;
 use infra::{Action, Engine, LocalState, Stack};
 
@@ -118,32 +120,9 @@ fn stack(step: u8) -> Stack {
     }
 }
 
-fn tag_filter(key: &str, value: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{key}"))
-        .values(value)
-        .build()
-}
-
-fn tags_of(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
-    let mut tags: Vec<_> = tags
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    tags.sort();
-    tags
-}
-
 fn pair(key: &str, value: &str) -> (String, String) {
     (key.to_owned(), value.to_owned())
 }
-
-fn no_events(_: &infra::Event) {}
 
 /// The rule `id` as EC2 reports it, `None` when it is gone.
 async fn rule(ec2: &aws_sdk_ec2::Client, id: &str) -> Option<SecurityGroupRule> {

@@ -215,3 +215,29 @@ pub(crate) mod http {
         Ok((status, body))
     }
 }
+
+/// An EC2 filter on a tag: `tag_filter("infra:stack", "demo")`.
+pub(crate) fn tag_filter(key: &str, value: &str) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name(format!("tag:{key}"))
+        .values(value)
+        .build()
+}
+
+/// EC2 tags as sorted `(key, value)` pairs, for comparisons.
+pub(crate) fn tags_of(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
+    let mut tags: Vec<_> = tags
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    tags.sort();
+    tags
+}
+
+/// An apply observer that ignores every event.
+pub(crate) fn no_events(_: &infra::Event) {}
