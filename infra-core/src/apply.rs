@@ -358,7 +358,7 @@ impl Run<'_> {
                     .update(&prior.id, &prior.inputs, request)
                     .await
             }
-            _ => self.provider.create(request).await,
+            _ => self.create_or_adopt(request).await,
         }
         .map_err(|error| Some(StepError { action, error }))?;
         let record = ResourceState {
@@ -369,6 +369,28 @@ impl Run<'_> {
             dependencies: change.dependencies.clone(),
         };
         Ok(Some((action, record, started.elapsed())))
+    }
+
+    /// Creates the resource, unless an earlier, interrupted apply already made it
+    /// (found by its name or ownership tags): then adopts that one and brings it
+    /// to the declaration, so a retried create never makes a second resource.
+    async fn create_or_adopt(
+        &self,
+        request: ResourceRequest<'_>,
+    ) -> Result<crate::provider::Observed, ProviderError> {
+        match self.provider.find(request).await? {
+            Some(found) => {
+                tracing::info!(
+                    resource = request.name,
+                    id = %found.id,
+                    "adopting the resource an interrupted apply created"
+                );
+                self.provider
+                    .update(&found.id, &found.inputs, request)
+                    .await
+            }
+            None => self.provider.create(request).await,
+        }
     }
 
     /// The request's inputs: the declared fields with every reference resolved

@@ -70,6 +70,59 @@ pub fn tags_of(value: Option<&Value>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// The tag key naming the stack a resource belongs to.
+pub const STACK_TAG: &str = "infra:stack";
+
+/// The tag key naming the resource in its stack.
+pub const RESOURCE_TAG: &str = "infra:resource";
+
+/// `observed` if its ownership tags say it is `request`'s resource;
+/// [`ProviderError::NotOurs`] if they say otherwise, or it has none; `None` when
+/// nothing was found. For a resource found by its name, which may be anyone's.
+///
+/// ```
+/// # use std::collections::BTreeMap;
+/// use infra_core::provider::{owned, Observed, ResourceRequest};
+/// use infra_core::Value;
+///
+/// let inputs = BTreeMap::new();
+/// let request = ResourceRequest { stack: "web", name: "logs", type_name: "aws_logs_log_group", inputs: &inputs };
+/// let tags = Value::Object([
+///     ("infra:stack".to_owned(), Value::from("web")),
+///     ("infra:resource".to_owned(), Value::from("logs")),
+/// ].into_iter().collect());
+/// let found = Observed { id: "web-logs".into(), inputs: BTreeMap::from([("tags".to_owned(), tags)]), attributes: BTreeMap::new() };
+/// assert!(owned("log group", Some(found), &request).unwrap().is_some());
+/// ```
+pub fn owned(
+    what: &'static str,
+    observed: Option<Observed>,
+    request: &ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let Some(observed) = observed else {
+        return Ok(None);
+    };
+    let tags = tags_of(observed.inputs.get("tags"));
+    let stack = tags.get(STACK_TAG).map(String::as_str);
+    let resource = tags.get(RESOURCE_TAG).map(String::as_str);
+    if stack == Some(request.stack) && resource == Some(request.name) {
+        return Ok(Some(observed));
+    }
+    let owner = match (stack, resource) {
+        (None, None) => "no ownership tags".to_owned(),
+        (stack, resource) => format!(
+            "{STACK_TAG}={}, {RESOURCE_TAG}={}",
+            stack.unwrap_or("-"),
+            resource.unwrap_or("-")
+        ),
+    };
+    Err(ProviderError::NotOurs {
+        what,
+        id: observed.id,
+        owner,
+    })
+}
+
 /// A resource as the cloud reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observed {
@@ -104,6 +157,18 @@ pub enum ProviderError {
     /// The provider does not manage this resource type (its cargo feature is off).
     #[error("no provider for resource type `{0}` (is its cargo feature enabled?)")]
     Unsupported(String),
+    /// The resource to create already exists, and its ownership tags say it is
+    /// not this stack resource's: adopting it would take it from its owner.
+    #[error("{what} `{id}` already exists and is not this stack's ({owner}); import it, delete it, or choose another name")]
+    NotOurs {
+        /// What kind of resource: `IAM role`.
+        what: &'static str,
+        /// Its id or name.
+        id: String,
+        /// Who owns it, as its tags say (`infra:stack=other, infra:resource=web`),
+        /// or `no ownership tags`.
+        owner: String,
+    },
     /// A waiter ran out of time.
     #[error("timed out after {seconds} s waiting for {what}")]
     Timeout {
@@ -134,6 +199,18 @@ pub trait Provider: Send + Sync + fmt::Debug {
 
     /// Deletes the resource; deleting one already gone succeeds.
     async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError>;
+
+    /// Finds the resource `request` describes when it already exists and is this
+    /// stack resource's, by its name or its ownership tags (`infra:stack`,
+    /// `infra:resource`): one an interrupted apply created and never recorded.
+    /// The engine calls it before every create and adopts what it finds, so a
+    /// create retried after a crash never makes a second resource. Only read calls;
+    /// [`ProviderError::NotOurs`] when the name is taken by a resource that is not
+    /// this stack's.
+    async fn find(&self, request: ResourceRequest<'_>) -> Result<Option<Observed>, ProviderError> {
+        let _ = request;
+        Ok(None)
+    }
 
     /// Reads the lookup of type `type_name` with the given fields, and returns
     /// its attributes. Only read calls.

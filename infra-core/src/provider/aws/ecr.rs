@@ -14,7 +14,7 @@ use crate::model::Value;
 use crate::provider::aws::{
     api_error, creation_tags, has_code, malformed, tag_changes, user_tags, vanished,
 };
-use crate::provider::{Observed, ProviderError, ResourceRequest};
+use crate::provider::{owned, Observed, ProviderError, ResourceRequest};
 
 /// The resource type's name.
 pub(crate) const TYPE_NAME: &str = "aws_ecr_repository";
@@ -179,6 +179,16 @@ pub(crate) async fn update(
     read(client, id)
         .await?
         .ok_or_else(|| vanished("DescribeRepositories", "repository", id))
+}
+
+/// Finds the repository by its name, adopted when its tags say it is this
+/// stack resource's.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let name = request.required_str("name")?;
+    owned("ECR repository", read(client, name).await?, &request)
 }
 
 /// Deletes the repository and the images in it; one already gone is success.

@@ -10,7 +10,7 @@ use crate::model::Value;
 use crate::provider::aws::{
     api_error, creation_tags, has_code, malformed, tag_changes, user_tags, vanished,
 };
-use crate::provider::{Observed, ProviderError, ResourceRequest};
+use crate::provider::{owned, Observed, ProviderError, ResourceRequest};
 
 /// The resource type's name.
 pub(crate) const TYPE_NAME: &str = "aws_logs_log_group";
@@ -134,6 +134,16 @@ pub(crate) async fn update(
     read(client, id)
         .await?
         .ok_or_else(|| vanished("DescribeLogGroups", "log group", id))
+}
+
+/// Finds the log group by its name, adopted when its tags say it is this stack
+/// resource's.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let name = request.required_str("name")?;
+    owned("log group", read(client, name).await?, &request)
 }
 
 /// Deletes the log group and its events; one already gone is success.

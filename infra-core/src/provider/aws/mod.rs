@@ -28,7 +28,8 @@ pub(crate) mod sts;
 // Some helpers serve only some services: unused with only some features on.
 #[cfg_attr(not(all(feature = "ec2", feature = "dynamodb")), allow(unused_imports))]
 pub(crate) use shared::{
-    api_error, creation_tags, has_code, malformed, tag_changes, user_tags, vanished, wait_until,
+    api_error, creation_tags, has_code, malformed, retry_eventual, tag_changes, user_tags,
+    vanished, wait_until, EVENTUAL_CONSISTENCY_TIMEOUT,
 };
 
 /// The AWS provider: manages the resource types of every enabled service feature
@@ -47,6 +48,18 @@ pub struct AwsProvider {
     sts: aws_sdk_sts::Client,
     #[cfg(feature = "ssm")]
     ssm: aws_sdk_ssm::Client,
+    #[cfg(feature = "iam")]
+    iam: aws_sdk_iam::Client,
+    #[cfg(feature = "autoscaling")]
+    autoscaling: aws_sdk_autoscaling::Client,
+    #[cfg(feature = "ecs")]
+    ecs: aws_sdk_ecs::Client,
+    #[cfg(feature = "elbv2")]
+    elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    #[cfg(feature = "cloudwatch")]
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    #[cfg(feature = "applicationautoscaling")]
+    applicationautoscaling: aws_sdk_applicationautoscaling::Client,
     region: String,
 }
 
@@ -80,6 +93,18 @@ impl AwsProvider {
             sts: aws_sdk_sts::Client::new(config),
             #[cfg(feature = "ssm")]
             ssm: aws_sdk_ssm::Client::new(config),
+            #[cfg(feature = "iam")]
+            iam: aws_sdk_iam::Client::new(config),
+            #[cfg(feature = "autoscaling")]
+            autoscaling: aws_sdk_autoscaling::Client::new(config),
+            #[cfg(feature = "ecs")]
+            ecs: aws_sdk_ecs::Client::new(config),
+            #[cfg(feature = "elbv2")]
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            #[cfg(feature = "cloudwatch")]
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            #[cfg(feature = "applicationautoscaling")]
+            applicationautoscaling: aws_sdk_applicationautoscaling::Client::new(config),
             region: config
                 .region()
                 .map(|region| region.as_ref().to_owned())
@@ -93,178 +118,110 @@ impl AwsProvider {
     }
 }
 
-#[async_trait]
-impl Provider for AwsProvider {
-    async fn create(&self, request: ResourceRequest<'_>) -> Result<Observed, ProviderError> {
-        match request.type_name {
-            #[cfg(feature = "ec2")]
-            ec2::vpc::TYPE_NAME => ec2::vpc::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::launch_template::TYPE_NAME => {
-                ec2::launch_template::create(&self.ec2, request).await
+/// The resource types each service feature manages, and the client field of
+/// [`AwsProvider`] they use. Every module listed has the same five functions:
+/// `create`, `read`, `update`, `delete` (those of [`Provider`]) and `find`, and a
+/// `TYPE_NAME`; a new type is a module and one line here.
+macro_rules! resource_types {
+    ($( $feature:literal => $client:ident: [$( $($module:ident)::+ ),+ $(,)?] )*) => {
+        #[async_trait]
+        impl Provider for AwsProvider {
+            async fn create(&self, request: ResourceRequest<'_>) -> Result<Observed, ProviderError> {
+                match request.type_name {
+                    $($(
+                        #[cfg(feature = $feature)]
+                        $($module)::+::TYPE_NAME => $($module)::+::create(&self.$client, request).await,
+                    )+)*
+                    other => Err(ProviderError::Unsupported(other.to_owned())),
+                }
             }
-            #[cfg(feature = "ec2")]
-            ec2::subnet::TYPE_NAME => ec2::subnet::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::security_group::TYPE_NAME => ec2::security_group::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::security_group_rule::TYPE_NAME => {
-                ec2::security_group_rule::create(&self.ec2, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway::TYPE_NAME => {
-                ec2::internet_gateway::create(&self.ec2, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway_attachment::TYPE_NAME => {
-                ec2::internet_gateway_attachment::create(&self.ec2, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::elastic_ip::TYPE_NAME => ec2::elastic_ip::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::route_table::TYPE_NAME => ec2::route_table::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::route::TYPE_NAME => ec2::route::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::route_table_association::TYPE_NAME => {
-                ec2::route_table_association::create(&self.ec2, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::nat_gateway::TYPE_NAME => ec2::nat_gateway::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::network_acl::TYPE_NAME => ec2::network_acl::create(&self.ec2, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::network_acl_entry::TYPE_NAME => {
-                ec2::network_acl_entry::create(&self.ec2, request).await
-            }
-            #[cfg(feature = "dynamodb")]
-            dynamodb::table::TYPE_NAME => dynamodb::table::create(&self.dynamodb, request).await,
-            #[cfg(feature = "ecr")]
-            ecr::TYPE_NAME => ecr::create(&self.ecr, request).await,
-            #[cfg(feature = "logs")]
-            logs::TYPE_NAME => logs::create(&self.logs, request).await,
-            other => Err(ProviderError::Unsupported(other.to_owned())),
-        }
-    }
 
-    async fn read(&self, type_name: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
-        let _ = id; // Unused when every service feature is off.
-        match type_name {
-            #[cfg(feature = "ec2")]
-            ec2::vpc::TYPE_NAME => ec2::vpc::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::launch_template::TYPE_NAME => ec2::launch_template::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::subnet::TYPE_NAME => ec2::subnet::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::security_group::TYPE_NAME => ec2::security_group::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::security_group_rule::TYPE_NAME => {
-                ec2::security_group_rule::read(&self.ec2, id).await
+            async fn read(&self, type_name: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
+                let _ = id; // Unused when every service feature is off.
+                match type_name {
+                    $($(
+                        #[cfg(feature = $feature)]
+                        $($module)::+::TYPE_NAME => $($module)::+::read(&self.$client, id).await,
+                    )+)*
+                    other => Err(ProviderError::Unsupported(other.to_owned())),
+                }
             }
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway::TYPE_NAME => ec2::internet_gateway::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway_attachment::TYPE_NAME => {
-                ec2::internet_gateway_attachment::read(&self.ec2, id).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::elastic_ip::TYPE_NAME => ec2::elastic_ip::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::route_table::TYPE_NAME => ec2::route_table::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::route::TYPE_NAME => ec2::route::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::route_table_association::TYPE_NAME => {
-                ec2::route_table_association::read(&self.ec2, id).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::nat_gateway::TYPE_NAME => ec2::nat_gateway::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::network_acl::TYPE_NAME => ec2::network_acl::read(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::network_acl_entry::TYPE_NAME => ec2::network_acl_entry::read(&self.ec2, id).await,
-            #[cfg(feature = "dynamodb")]
-            dynamodb::table::TYPE_NAME => dynamodb::table::read(&self.dynamodb, id).await,
-            #[cfg(feature = "ecr")]
-            ecr::TYPE_NAME => ecr::read(&self.ecr, id).await,
-            #[cfg(feature = "logs")]
-            logs::TYPE_NAME => logs::read(&self.logs, id).await,
-            other => Err(ProviderError::Unsupported(other.to_owned())),
-        }
-    }
 
-    async fn update(
-        &self,
-        id: &str,
-        current: &BTreeMap<String, Value>,
-        request: ResourceRequest<'_>,
-    ) -> Result<Observed, ProviderError> {
-        let _ = (id, current); // Unused when every service feature is off.
-        match request.type_name {
-            #[cfg(feature = "ec2")]
-            ec2::vpc::TYPE_NAME => ec2::vpc::update(&self.ec2, id, current, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::launch_template::TYPE_NAME => {
-                ec2::launch_template::update(&self.ec2, id, current, request).await
+            async fn update(
+                &self,
+                id: &str,
+                current: &BTreeMap<String, Value>,
+                request: ResourceRequest<'_>,
+            ) -> Result<Observed, ProviderError> {
+                let _ = (id, current); // Unused when every service feature is off.
+                match request.type_name {
+                    $($(
+                        #[cfg(feature = $feature)]
+                        $($module)::+::TYPE_NAME => {
+                            $($module)::+::update(&self.$client, id, current, request).await
+                        }
+                    )+)*
+                    other => Err(ProviderError::Unsupported(other.to_owned())),
+                }
             }
-            #[cfg(feature = "ec2")]
-            ec2::subnet::TYPE_NAME => ec2::subnet::update(&self.ec2, id, current, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::security_group::TYPE_NAME => {
-                ec2::security_group::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::security_group_rule::TYPE_NAME => {
-                ec2::security_group_rule::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway::TYPE_NAME => {
-                ec2::internet_gateway::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway_attachment::TYPE_NAME => {
-                ec2::internet_gateway_attachment::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::elastic_ip::TYPE_NAME => {
-                ec2::elastic_ip::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::route_table::TYPE_NAME => {
-                ec2::route_table::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::route::TYPE_NAME => ec2::route::update(&self.ec2, id, current, request).await,
-            #[cfg(feature = "ec2")]
-            ec2::route_table_association::TYPE_NAME => {
-                ec2::route_table_association::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::nat_gateway::TYPE_NAME => {
-                ec2::nat_gateway::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::network_acl::TYPE_NAME => {
-                ec2::network_acl::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::network_acl_entry::TYPE_NAME => {
-                ec2::network_acl_entry::update(&self.ec2, id, current, request).await
-            }
-            #[cfg(feature = "dynamodb")]
-            dynamodb::table::TYPE_NAME => {
-                dynamodb::table::update(&self.dynamodb, id, current, request).await
-            }
-            #[cfg(feature = "ecr")]
-            ecr::TYPE_NAME => ecr::update(&self.ecr, id, current, request).await,
-            #[cfg(feature = "logs")]
-            logs::TYPE_NAME => logs::update(&self.logs, id, current, request).await,
-            other => Err(ProviderError::Unsupported(other.to_owned())),
-        }
-    }
 
-    async fn lookup(
+            async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError> {
+                let _ = id; // Unused when every service feature is off.
+                match type_name {
+                    $($(
+                        #[cfg(feature = $feature)]
+                        $($module)::+::TYPE_NAME => $($module)::+::delete(&self.$client, id).await,
+                    )+)*
+                    other => Err(ProviderError::Unsupported(other.to_owned())),
+                }
+            }
+
+            async fn find(&self, request: ResourceRequest<'_>) -> Result<Option<Observed>, ProviderError> {
+                match request.type_name {
+                    $($(
+                        #[cfg(feature = $feature)]
+                        $($module)::+::TYPE_NAME => $($module)::+::find(&self.$client, request).await,
+                    )+)*
+                    other => Err(ProviderError::Unsupported(other.to_owned())),
+                }
+            }
+
+            async fn lookup(
+                &self,
+                type_name: &str,
+                inputs: &BTreeMap<String, Value>,
+            ) -> Result<BTreeMap<String, Value>, ProviderError> {
+                self.read_lookup(type_name, inputs).await
+            }
+        }
+    };
+}
+
+resource_types! {
+    "ec2" => ec2: [
+        ec2::vpc,
+        ec2::subnet,
+        ec2::internet_gateway,
+        ec2::internet_gateway_attachment,
+        ec2::elastic_ip,
+        ec2::nat_gateway,
+        ec2::route_table,
+        ec2::route,
+        ec2::route_table_association,
+        ec2::network_acl,
+        ec2::network_acl_entry,
+        ec2::security_group,
+        ec2::security_group_rule,
+        ec2::launch_template,
+    ]
+    "dynamodb" => dynamodb: [dynamodb::table]
+    "ecr" => ecr: [ecr]
+    "logs" => logs: [logs]
+}
+
+impl AwsProvider {
+    /// Reads the lookup `type_name` (see [`Provider::lookup`]).
+    async fn read_lookup(
         &self,
         type_name: &str,
         inputs: &BTreeMap<String, Value>,
@@ -277,55 +234,6 @@ impl Provider for AwsProvider {
             ssm::PARAMETER => ssm::parameter(&self.ssm, inputs).await,
             #[cfg(feature = "ec2")]
             ec2::availability_zones::TYPE_NAME => ec2::availability_zones::read(&self.ec2).await,
-            other => Err(ProviderError::Unsupported(other.to_owned())),
-        }
-    }
-
-    async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError> {
-        let _ = id; // Unused when every service feature is off.
-        match type_name {
-            #[cfg(feature = "ec2")]
-            ec2::vpc::TYPE_NAME => ec2::vpc::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::launch_template::TYPE_NAME => ec2::launch_template::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::subnet::TYPE_NAME => ec2::subnet::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::security_group::TYPE_NAME => ec2::security_group::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::security_group_rule::TYPE_NAME => {
-                ec2::security_group_rule::delete(&self.ec2, id).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway::TYPE_NAME => ec2::internet_gateway::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::internet_gateway_attachment::TYPE_NAME => {
-                ec2::internet_gateway_attachment::delete(&self.ec2, id).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::elastic_ip::TYPE_NAME => ec2::elastic_ip::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::route_table::TYPE_NAME => ec2::route_table::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::route::TYPE_NAME => ec2::route::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::route_table_association::TYPE_NAME => {
-                ec2::route_table_association::delete(&self.ec2, id).await
-            }
-            #[cfg(feature = "ec2")]
-            ec2::nat_gateway::TYPE_NAME => ec2::nat_gateway::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::network_acl::TYPE_NAME => ec2::network_acl::delete(&self.ec2, id).await,
-            #[cfg(feature = "ec2")]
-            ec2::network_acl_entry::TYPE_NAME => {
-                ec2::network_acl_entry::delete(&self.ec2, id).await
-            }
-            #[cfg(feature = "dynamodb")]
-            dynamodb::table::TYPE_NAME => dynamodb::table::delete(&self.dynamodb, id).await,
-            #[cfg(feature = "ecr")]
-            ecr::TYPE_NAME => ecr::delete(&self.ecr, id).await,
-            #[cfg(feature = "logs")]
-            logs::TYPE_NAME => logs::delete(&self.logs, id).await,
             other => Err(ProviderError::Unsupported(other.to_owned())),
         }
     }
@@ -434,6 +342,39 @@ mod shared {
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// How long a call is retried while AWS has not yet propagated what it
+    /// depends on (an IAM role or instance profile just made, which EC2, ECS or
+    /// Auto Scaling cannot see for some seconds). Terraform waits up to 2 minutes.
+    pub(crate) const EVENTUAL_CONSISTENCY_TIMEOUT: Duration = Duration::from_secs(120);
+
+    /// Calls `attempt` until it succeeds or fails with an error `transient` does
+    /// not accept, waiting a growing delay (1 s up to 10 s) between attempts, for
+    /// at most `timeout`; then returns the last error. For AWS's eventual
+    /// consistency: "Invalid IamInstanceProfile", "Unable to assume role", which
+    /// a few seconds cure. Never unbounded.
+    pub(crate) async fn retry_eventual<T, F, Fut>(
+        timeout: Duration,
+        transient: impl Fn(&ProviderError) -> bool,
+        mut attempt: F,
+    ) -> Result<T, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut delay = Duration::from_secs(1);
+        loop {
+            match attempt().await {
+                Err(err) if transient(&err) && tokio::time::Instant::now() + delay <= deadline => {
+                    tracing::debug!(error = %err, "not yet consistent, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+                result => return result,
+            }
         }
     }
 

@@ -15,7 +15,7 @@ use crate::model::Value;
 use crate::provider::aws::{
     api_error, creation_tags, has_code, malformed, tag_changes, user_tags, vanished, wait_until,
 };
-use crate::provider::{Observed, ProviderError, ResourceRequest};
+use crate::provider::{owned, Observed, ProviderError, ResourceRequest};
 
 /// The resource type's name.
 pub(crate) const TYPE_NAME: &str = "aws_dynamodb_table";
@@ -264,6 +264,16 @@ pub(crate) async fn update(
     read(client, id)
         .await?
         .ok_or_else(|| vanished("DescribeTable", "table", id))
+}
+
+/// Finds the table by its name, adopted when its tags say it is this stack
+/// resource's.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let name = request.required_str("name")?;
+    owned("DynamoDB table", read(client, name).await?, &request)
 }
 
 /// Deletes the table and waits until it is gone; one already gone is success.

@@ -72,6 +72,20 @@ pub(crate) async fn update(
     read_back("DescribeAddresses", "Elastic IP", id, || read(client, id)).await
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "elastic-ip").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Releases the address; one already released is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {
     match client.release_address().allocation_id(id).send().await {

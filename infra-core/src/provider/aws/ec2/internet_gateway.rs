@@ -80,6 +80,20 @@ pub(crate) async fn update(
     .await
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "internet-gateway").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Deletes the internet gateway; one already gone is success. It must be
 /// detached first, which its attachment's delete does.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {

@@ -91,6 +91,17 @@ pub(crate) async fn update(
     .await
 }
 
+/// Finds the attachment an interrupted apply made: a gateway and a VPC attach
+/// once, so the pair is the identity.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let gateway_id = request.required_str("internet_gateway_id")?;
+    let vpc_id = request.required_str("vpc_id")?;
+    read(client, &format!("{gateway_id}:{vpc_id}")).await
+}
+
 /// Detaches the gateway from the VPC; an attachment already gone (gateway or VPC
 /// deleted, or not attached) is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {

@@ -21,12 +21,12 @@ pub(crate) mod vpc;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
 
 use super::{api_error, tag_changes, user_tags};
 use crate::model::Value;
-use crate::provider::{ProviderError, ResourceRequest};
+use crate::provider::{ProviderError, ResourceRequest, RESOURCE_TAG, STACK_TAG};
 
 /// How long a new VPC or subnet may take to become `available`.
 pub(crate) const AVAILABLE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -50,6 +50,52 @@ pub(crate) fn tag_specification(
             ))
             .build(),
     )
+}
+
+/// The ids of the EC2 resources of `resource_type` (`vpc`, `natgateway`, …) that
+/// carry the request's ownership tags: those an interrupted apply made for it.
+/// Two `DescribeTags` calls, whatever the number of resources in the account.
+pub(crate) async fn tagged(
+    client: &Client,
+    request: &ResourceRequest<'_>,
+    resource_type: &str,
+) -> Result<Vec<String>, ProviderError> {
+    let with_tag = |key: &str, value: &str, ids: Option<Vec<String>>| {
+        let mut filters = vec![
+            Filter::builder()
+                .name("resource-type")
+                .values(resource_type)
+                .build(),
+            Filter::builder().name("key").values(key).build(),
+            Filter::builder().name("value").values(value).build(),
+        ];
+        if let Some(ids) = ids {
+            filters.push(
+                Filter::builder()
+                    .name("resource-id")
+                    .set_values(Some(ids))
+                    .build(),
+            );
+        }
+        client.describe_tags().set_filters(Some(filters)).send()
+    };
+    let named: Vec<String> = with_tag(RESOURCE_TAG, request.name, None)
+        .await
+        .map_err(|err| api_error("DescribeTags", err))?
+        .tags()
+        .iter()
+        .filter_map(|tag| tag.resource_id().map(str::to_owned))
+        .collect();
+    if named.is_empty() {
+        return Ok(named);
+    }
+    Ok(with_tag(STACK_TAG, request.stack, Some(named))
+        .await
+        .map_err(|err| api_error("DescribeTags", err))?
+        .tags()
+        .iter()
+        .filter_map(|tag| tag.resource_id().map(str::to_owned))
+        .collect())
 }
 
 /// The `tags` input of a resource from the tags EC2 reports on it.

@@ -124,6 +124,20 @@ pub(crate) async fn update(
     .await
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "natgateway").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Deletes the NAT gateway and waits until it is `deleted` (its address is
 /// only released then); one already gone is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {

@@ -110,6 +110,20 @@ pub(crate) async fn update(
     .await
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "network-acl").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Moves the ACL's subnets back to the VPC's default ACL, then deletes it; one
 /// already gone is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {

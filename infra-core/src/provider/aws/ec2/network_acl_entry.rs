@@ -126,6 +126,22 @@ pub(crate) async fn update(
     .await
 }
 
+/// Finds the entry an interrupted apply made: an ACL has one entry per
+/// direction and rule number, so the slot is the identity.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let acl_id = request.required_str("network_acl_id")?;
+    let rule_number = rule_number(&request)?;
+    let egress = request.bool("egress").unwrap_or(false);
+    read(
+        client,
+        &format!("{acl_id}:{}:{rule_number}", direction(egress)),
+    )
+    .await
+}
+
 /// Deletes the entry; one already gone, or whose ACL is gone, is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {
     let (acl_id, egress, rule_number) = split_id(id)?;

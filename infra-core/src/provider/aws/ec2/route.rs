@@ -109,6 +109,17 @@ pub(crate) async fn update(
     read_back("DescribeRouteTables", "route", id, || read(client, id)).await
 }
 
+/// Finds the route an interrupted apply made: a table has one route per
+/// destination, so the slot is the identity.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let table_id = request.required_str("route_table_id")?;
+    let destination = request.required_str("destination_cidr_block")?;
+    read(client, &format!("{table_id}_{destination}")).await
+}
+
 /// Deletes the route; one already gone, or whose table is gone, is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {
     let (table_id, destination) = split_id(id)?;

@@ -78,6 +78,20 @@ pub(crate) async fn update(
     .await
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "route-table").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Deletes the route table; one already gone is success. Its subnet
 /// associations must be gone first.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {

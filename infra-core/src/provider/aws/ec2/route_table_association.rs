@@ -102,6 +102,38 @@ pub(crate) async fn update(
     .await
 }
 
+/// Finds the association an interrupted apply made: a subnet has one route
+/// table association, adopted when it is to the requested table.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    let table_id = request.required_str("route_table_id")?;
+    let subnet_id = request.required_str("subnet_id")?;
+    let output = client
+        .describe_route_tables()
+        .filters(
+            Filter::builder()
+                .name("association.subnet-id")
+                .values(subnet_id)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|err| api_error("DescribeRouteTables", err))?;
+    let Some(id) = output
+        .route_tables()
+        .iter()
+        .filter(|table| table.route_table_id() == Some(table_id))
+        .flat_map(|table| table.associations())
+        .find(|association| association.subnet_id() == Some(subnet_id))
+        .and_then(|association| association.route_table_association_id())
+    else {
+        return Ok(None);
+    };
+    read(client, id).await
+}
+
 /// Disassociates the route table from the subnet; an association already gone
 /// is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {

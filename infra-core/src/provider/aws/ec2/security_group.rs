@@ -139,6 +139,20 @@ pub(crate) async fn update(
         .ok_or_else(|| vanished("DescribeSecurityGroups", "security group", id))
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "security-group").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Deletes the group; one already gone is success. While another group's rule
 /// still references it AWS refuses (`DependencyViolation`): retried for up to
 /// two minutes, since the engine deletes the referencing rules first.

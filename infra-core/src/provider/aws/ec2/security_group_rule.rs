@@ -324,6 +324,20 @@ fn with_opt_out(mut observed: Observed, request: &ResourceRequest<'_>) -> Observ
     observed
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "security-group-rule").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Revokes the rule; one already gone (or whose group is gone) is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {
     // Revoking by rule id still needs the group and the direction.

@@ -146,6 +146,20 @@ pub(crate) async fn update(
         .ok_or_else(|| vanished("DescribeSubnets", "subnet", id))
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "subnet").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Deletes the subnet; one already gone is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {
     match client.delete_subnet().subnet_id(id).send().await {

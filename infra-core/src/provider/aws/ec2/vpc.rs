@@ -138,6 +138,20 @@ pub(crate) async fn update(
         .ok_or_else(|| vanished("DescribeVpcs", "VPC", id))
 }
 
+/// Finds the resource an interrupted apply made for this request, by its
+/// ownership tags; the first that still exists.
+pub(crate) async fn find(
+    client: &Client,
+    request: ResourceRequest<'_>,
+) -> Result<Option<Observed>, ProviderError> {
+    for id in super::tagged(client, &request, "vpc").await? {
+        if let Some(found) = read(client, &id).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// Deletes the VPC; one already gone is success.
 pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderError> {
     match client.delete_vpc().vpc_id(id).send().await {
