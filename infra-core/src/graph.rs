@@ -104,9 +104,16 @@ pub fn to_dot(stack: &Stack) -> String {
         ));
     }
     for resource in stack.resources() {
+        let hidden = resource.hidden_dependencies();
         for dependency in resource.dependencies() {
+            // AWS's hidden orderings are dashed: no field shows them.
+            let style = if hidden.contains(dependency) {
+                " [style = dashed]"
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "  {} -> {};\n",
+                "  {} -> {}{style};\n",
                 quoted(resource.name()),
                 quoted(dependency)
             ));
@@ -136,8 +143,14 @@ pub fn to_mermaid(stack: &Stack) -> String {
         ));
     }
     for resource in stack.resources() {
+        let hidden = resource.hidden_dependencies();
         for dependency in resource.dependencies() {
-            out.push_str(&format!("  {} --> {dependency}\n", resource.name()));
+            let arrow = if hidden.contains(dependency) {
+                "-.->"
+            } else {
+                "-->"
+            };
+            out.push_str(&format!("  {} {arrow} {dependency}\n", resource.name()));
         }
     }
     out

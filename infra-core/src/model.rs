@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use infra_schema::catalog::HIDDEN_DEPENDENCIES;
 use infra_schema::{Literal, Presence, ResourceSchema, ValueType};
 use serde::{Deserialize, Serialize};
 
@@ -164,6 +165,18 @@ impl<T> From<types::Ref<T>> for Expr {
     }
 }
 
+/// The field `key` of the block `expr`, of each block when it is a list.
+fn block_field<'e>(expr: &'e Expr, key: &str) -> Vec<&'e Expr> {
+    match expr {
+        Expr::Map(entries) => entries.get(key).into_iter().collect(),
+        Expr::List(items) => items
+            .iter()
+            .flat_map(|item| block_field(item, key))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// One declared resource: its name in the stack, its type and its fields.
 #[derive(Debug, Clone)]
 pub struct ResourceDecl {
@@ -171,6 +184,9 @@ pub struct ResourceDecl {
     schema: &'static ResourceSchema,
     fields: BTreeMap<String, Expr>,
     depends_on: BTreeSet<String>,
+    /// The resources AWS needs first though no field names them (see
+    /// [`infra_schema::catalog::HIDDEN_DEPENDENCIES`]), found when the stack is built.
+    hidden_dependencies: BTreeSet<String>,
 }
 
 impl ResourceDecl {
@@ -205,15 +221,95 @@ impl ResourceDecl {
     }
 
     /// The names of the resources this one needs to exist first: those its
-    /// fields reference and those named by `depends_on`.
+    /// fields reference, those named by `depends_on`, and those AWS needs first
+    /// though nothing names them ([`Self::hidden_dependencies`]).
     pub fn dependencies(&self) -> BTreeSet<&str> {
         self.fields
             .values()
             .flat_map(Expr::references)
             .map(|r| r.resource.as_str())
             .chain(self.depends_on.iter().map(String::as_str))
+            .chain(self.hidden_dependencies.iter().map(String::as_str))
             .collect()
     }
+
+    /// The resources AWS needs to exist before this one (and to outlive it)
+    /// though no field names them: the listener that puts an ECS service's target
+    /// group behind a load balancer, the internet gateway attachment a route or a
+    /// NAT gateway needs. The engine orders them like references.
+    pub fn hidden_dependencies(&self) -> &BTreeSet<String> {
+        &self.hidden_dependencies
+    }
+
+    /// The names of the resources referenced at `path` in this resource's fields
+    /// (see [`infra_schema::catalog::HiddenDependency`] for the syntax), following
+    /// `>` through the references of `stack`.
+    fn referenced_at(&self, path: &str, stack: &Stack) -> BTreeSet<String> {
+        let mut hops = path.split('>');
+        let mut found = hops
+            .next()
+            .map(|fields| self.references_at(fields))
+            .unwrap_or_default();
+        for fields in hops {
+            found = found
+                .iter()
+                .filter_map(|name| stack.resource(name))
+                .flat_map(|resource| resource.references_at(fields))
+                .collect();
+        }
+        found
+    }
+
+    /// The names of the resources referenced at the dotted `fields` path.
+    fn references_at(&self, fields: &str) -> BTreeSet<String> {
+        let mut keys = fields.split('.');
+        let mut exprs: Vec<&Expr> = keys
+            .next()
+            .and_then(|field| self.fields.get(field))
+            .into_iter()
+            .collect();
+        for key in keys {
+            exprs = exprs
+                .into_iter()
+                .flat_map(|expr| block_field(expr, key))
+                .collect();
+        }
+        exprs
+            .into_iter()
+            .flat_map(Expr::references)
+            .map(|reference| reference.resource.clone())
+            .collect()
+    }
+}
+
+/// For each resource of `stack`, in order, the resources AWS needs first though
+/// no field names them, by the rules of [`HIDDEN_DEPENDENCIES`].
+fn hidden_dependencies(stack: &Stack) -> Vec<BTreeSet<String>> {
+    stack
+        .resources
+        .iter()
+        .map(|dependent| {
+            HIDDEN_DEPENDENCIES
+                .iter()
+                .filter(|rule| rule.dependent == dependent.schema.type_name)
+                .flat_map(|rule| {
+                    let shared = dependent.referenced_at(rule.dependent_path, stack);
+                    stack
+                        .resources
+                        .iter()
+                        .filter(move |candidate| {
+                            candidate.schema.type_name == rule.dependency
+                                && candidate.name != dependent.name
+                                && !candidate
+                                    .referenced_at(rule.dependency_path, stack)
+                                    .is_disjoint(&shared)
+                        })
+                        .map(|candidate| candidate.name.clone())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A whole declared stack: its name, its region and its resources.
@@ -603,6 +699,7 @@ impl StackBuilder {
             schema,
             fields: BTreeMap::new(),
             depends_on: BTreeSet::new(),
+            hidden_dependencies: BTreeSet::new(),
         });
         let last = self.stack.lookups.len() - 1;
         &mut self.stack.lookups[last]
@@ -622,6 +719,7 @@ impl StackBuilder {
             schema,
             fields: BTreeMap::new(),
             depends_on: BTreeSet::new(),
+            hidden_dependencies: BTreeSet::new(),
         });
         let last = self.stack.resources.len() - 1;
         &mut self.stack.resources[last]
@@ -632,9 +730,13 @@ impl StackBuilder {
         if let Some(error) = self.errors.into_iter().next() {
             return Err(error);
         }
-        let stack = self.stack;
+        let mut stack = self.stack;
         for resource in stack.resources.iter().chain(&stack.lookups) {
             check_resource(&stack, resource)?;
+        }
+        let hidden = hidden_dependencies(&stack);
+        for (resource, dependencies) in stack.resources.iter_mut().zip(hidden) {
+            resource.hidden_dependencies = dependencies;
         }
         for output in &stack.outputs {
             check_expr_names(&stack, &format!("output `{}`", output.name), &output.value)?;

@@ -12,6 +12,7 @@ mod ec2;
 mod ecr;
 mod ecs;
 mod elbv2;
+mod hidden;
 mod iam;
 mod logs;
 /// Lookups, apart from resources: `catalog::lookup::SSM_PARAMETER`.
@@ -25,6 +26,7 @@ pub use ec2::*;
 pub use ecr::*;
 pub use ecs::*;
 pub use elbv2::*;
+pub use hidden::{HiddenDependency, HIDDEN_DEPENDENCIES};
 pub use iam::*;
 pub use logs::*;
 

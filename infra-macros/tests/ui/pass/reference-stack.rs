@@ -29,8 +29,8 @@ fn main() {
         let private_b = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.0.4.0/24", availability_zone: azs.names[1] };
         let eip_a = ec2::ElasticIp {};
         let eip_b = ec2::ElasticIp {};
-        let nat_a = ec2::NatGateway { subnet_id: public_a.id, allocation_id: eip_a.id, depends_on: [igw_attachment] };
-        let nat_b = ec2::NatGateway { subnet_id: public_b.id, allocation_id: eip_b.id, depends_on: [igw_attachment] };
+        let nat_a = ec2::NatGateway { subnet_id: public_a.id, allocation_id: eip_a.id };
+        let nat_b = ec2::NatGateway { subnet_id: public_b.id, allocation_id: eip_b.id };
         let public_routes = ec2::RouteTable { vpc_id: vpc.id };
         let public_default = ec2::Route { route_table_id: public_routes.id, destination_cidr_block: "0.0.0.0/0", gateway_id: igw.id };
         let public_a_routes = ec2::RouteTableAssociation { route_table_id: public_routes.id, subnet_id: public_a.id };
@@ -126,7 +126,6 @@ fn main() {
             name: "identity-e2e-backend", cluster: cluster.arn, task_definition: task.arn,
             desired_count: input.desired_count, capacity_provider: capacity.name,
             load_balancers: [{ target_group_arn: tg.arn, container_name: "backend", container_port: 5000 }],
-            depends_on: [listener, cluster_capacity],
         };
         let service_scaling = applicationautoscaling::ScalableTarget {
             resource_id: format!("service/{}/{}", cluster.name, service.name),
