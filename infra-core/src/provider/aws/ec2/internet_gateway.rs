@@ -86,7 +86,7 @@ pub(crate) async fn find(
     client: &Client,
     request: ResourceRequest<'_>,
 ) -> Result<Option<Observed>, ProviderError> {
-    for id in super::tagged(client, &request, "internet-gateway").await? {
+    for id in super::tagged(client, &request, "igw-").await? {
         if let Some(found) = read(client, &id).await? {
             return Ok(Some(found));
         }

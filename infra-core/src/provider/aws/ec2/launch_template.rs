@@ -173,7 +173,7 @@ pub(crate) async fn find(
     client: &Client,
     request: ResourceRequest<'_>,
 ) -> Result<Option<Observed>, ProviderError> {
-    for id in super::tagged(client, &request, "launch-template").await? {
+    for id in super::tagged(client, &request, "lt-").await? {
         if let Some(found) = read(client, &id).await? {
             return Ok(Some(found));
         }

@@ -52,20 +52,18 @@ pub(crate) fn tag_specification(
     )
 }
 
-/// The ids of the EC2 resources of `resource_type` (`vpc`, `natgateway`, …) that
-/// carry the request's ownership tags: those an interrupted apply made for it.
-/// Two `DescribeTags` calls, whatever the number of resources in the account.
+/// The ids of the EC2 resources whose id starts with `id_prefix` (`vpc-`,
+/// `eipalloc-`, …) that carry the request's ownership tags: those an interrupted
+/// apply made for it. Two `DescribeTags` calls, whatever the number of resources
+/// in the account. By id prefix rather than the `resource-type` filter, whose
+/// names differ between AWS and moto (`elastic-ip` / `vpc-elastic-ip`).
 pub(crate) async fn tagged(
     client: &Client,
     request: &ResourceRequest<'_>,
-    resource_type: &str,
+    id_prefix: &str,
 ) -> Result<Vec<String>, ProviderError> {
     let with_tag = |key: &str, value: &str, ids: Option<Vec<String>>| {
         let mut filters = vec![
-            Filter::builder()
-                .name("resource-type")
-                .values(resource_type)
-                .build(),
             Filter::builder().name("key").values(key).build(),
             Filter::builder().name("value").values(value).build(),
         ];
@@ -79,23 +77,24 @@ pub(crate) async fn tagged(
         }
         client.describe_tags().set_filters(Some(filters)).send()
     };
-    let named: Vec<String> = with_tag(RESOURCE_TAG, request.name, None)
+    let ids = |output: aws_sdk_ec2::operation::describe_tags::DescribeTagsOutput| -> Vec<String> {
+        output
+            .tags()
+            .iter()
+            .filter_map(|tag| tag.resource_id())
+            .filter(|id| id.starts_with(id_prefix))
+            .map(str::to_owned)
+            .collect()
+    };
+    let named = ids(with_tag(RESOURCE_TAG, request.name, None)
         .await
-        .map_err(|err| api_error("DescribeTags", err))?
-        .tags()
-        .iter()
-        .filter_map(|tag| tag.resource_id().map(str::to_owned))
-        .collect();
+        .map_err(|err| api_error("DescribeTags", err))?);
     if named.is_empty() {
         return Ok(named);
     }
-    Ok(with_tag(STACK_TAG, request.stack, Some(named))
+    Ok(ids(with_tag(STACK_TAG, request.stack, Some(named))
         .await
-        .map_err(|err| api_error("DescribeTags", err))?
-        .tags()
-        .iter()
-        .filter_map(|tag| tag.resource_id().map(str::to_owned))
-        .collect())
+        .map_err(|err| api_error("DescribeTags", err))?))
 }
 
 /// The `tags` input of a resource from the tags EC2 reports on it.

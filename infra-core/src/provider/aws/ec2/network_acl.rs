@@ -116,7 +116,7 @@ pub(crate) async fn find(
     client: &Client,
     request: ResourceRequest<'_>,
 ) -> Result<Option<Observed>, ProviderError> {
-    for id in super::tagged(client, &request, "network-acl").await? {
+    for id in super::tagged(client, &request, "acl-").await? {
         if let Some(found) = read(client, &id).await? {
             return Ok(Some(found));
         }

@@ -84,7 +84,7 @@ pub(crate) async fn find(
     client: &Client,
     request: ResourceRequest<'_>,
 ) -> Result<Option<Observed>, ProviderError> {
-    for id in super::tagged(client, &request, "route-table").await? {
+    for id in super::tagged(client, &request, "rtb-").await? {
         if let Some(found) = read(client, &id).await? {
             return Ok(Some(found));
         }

@@ -330,7 +330,7 @@ pub(crate) async fn find(
     client: &Client,
     request: ResourceRequest<'_>,
 ) -> Result<Option<Observed>, ProviderError> {
-    for id in super::tagged(client, &request, "security-group-rule").await? {
+    for id in super::tagged(client, &request, "sgr-").await? {
         if let Some(found) = read(client, &id).await? {
             return Ok(Some(found));
         }

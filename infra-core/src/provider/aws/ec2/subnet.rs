@@ -152,7 +152,7 @@ pub(crate) async fn find(
     client: &Client,
     request: ResourceRequest<'_>,
 ) -> Result<Option<Observed>, ProviderError> {
-    for id in super::tagged(client, &request, "subnet").await? {
+    for id in super::tagged(client, &request, "subnet-").await? {
         if let Some(found) = read(client, &id).await? {
             return Ok(Some(found));
         }
