@@ -217,7 +217,7 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
             apply(&engine, &plan, args.auto_approve, "Destroy").await
         }
         Command::Output { name, json } => {
-            let outputs = engine(stack, RefreshArg::default()).await.outputs()?;
+            let outputs = engine(stack, RefreshArg::default()).await.outputs().await?;
             print_outputs(&outputs, name.as_deref(), json)
         }
         Command::Graph { format } => {

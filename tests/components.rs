@@ -73,7 +73,7 @@ async fn a_component_used_twice_makes_two_sets_of_resources() {
         .await
         .expect("subnets");
     assert_eq!(subnets.subnets().len(), 2);
-    let state = engine.state().expect("state");
+    let state = engine.state().await.expect("state");
     assert_eq!(
         subnets
             .subnets()

@@ -310,5 +310,5 @@ async fn apply_update_and_destroy_round_trip() {
         .and_then(|e| e.as_service_error())
         .map(|e| e.is_resource_not_found_exception());
     assert_eq!(code, Some(true), "{gone:?}");
-    assert!(second.state().expect("state").resources.is_empty());
+    assert!(second.state().await.expect("state").resources.is_empty());
 }

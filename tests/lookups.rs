@@ -95,7 +95,7 @@ async fn lookups_are_read_at_plan_time_and_fill_resources() {
         .expect("subnets");
     assert_eq!(subnets.subnets()[0].availability_zone(), Some("eu-west-2b"));
     assert_eq!(
-        engine.outputs().expect("outputs")["account_id"],
+        engine.outputs().await.expect("outputs")["account_id"],
         "123456789012"
     );
 

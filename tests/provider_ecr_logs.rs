@@ -205,7 +205,7 @@ async fn ecr_repository_and_log_group_round_trip() {
         tags,
         pairs(&[("infra:resource", "logs"), ("infra:stack", "ecr-logs")])
     );
-    let state = first.state().expect("state");
+    let state = first.state().await.expect("state");
     let repo_state = state.resources.get("repo").expect("repo in state");
     assert_eq!(
         repo_state.attributes.get("id").and_then(|v| v.as_str()),
@@ -304,5 +304,5 @@ async fn ecr_repository_and_log_group_round_trip() {
     third.apply(&plan, &no_events).await.expect("destroys");
     assert_eq!(repository(&ecr).await, None);
     assert_eq!(log_group(&logs, RENAMED_GROUP).await, None);
-    assert!(third.state().expect("state").resources.is_empty());
+    assert!(third.state().await.expect("state").resources.is_empty());
 }

@@ -96,7 +96,7 @@ async fn launch_template_round_trip() {
     assert!(ami.starts_with("ami-"), "{ami}");
     first.apply(&plan, &no_events).await.expect("applies");
 
-    let state = first.state().expect("state");
+    let state = first.state().await.expect("state");
     let recorded = |name: &str| {
         state
             .resources
@@ -172,7 +172,7 @@ async fn launch_template_round_trip() {
     assert_eq!(data.instance_type().map(|t| t.as_str()), Some("t3.small"));
     assert_eq!(data.image_id(), Some(ami.as_str()));
     assert_eq!(
-        second.state().expect("state").resources["lt"].attributes["latest_version"],
+        second.state().await.expect("state").resources["lt"].attributes["latest_version"],
         2
     );
     let plan = second.plan().await.expect("plans");
@@ -198,5 +198,5 @@ async fn launch_template_round_trip() {
             assert_eq!(code, Some("InvalidLaunchTemplateId.NotFound"), "{err:?}");
         }
     }
-    assert!(second.state().expect("state").resources.is_empty());
+    assert!(second.state().await.expect("state").resources.is_empty());
 }

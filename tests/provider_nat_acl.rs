@@ -146,7 +146,7 @@ async fn nat_acl_round_trip() {
     assert_eq!(plan.summary().to_add, 9, "{}", plan.render());
     let report = first.apply(&plan, &|_| {}).await.expect("applies");
     assert_eq!(report.done.len(), 9);
-    let state = first.state().expect("state");
+    let state = first.state().await.expect("state");
     let recorded = |name: &str| {
         state
             .resources
@@ -274,5 +274,5 @@ async fn nat_acl_round_trip() {
         "{:?}",
         addresses.addresses()
     );
-    assert!(second.state().expect("state").resources.is_empty());
+    assert!(second.state().await.expect("state").resources.is_empty());
 }

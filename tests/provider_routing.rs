@@ -160,7 +160,7 @@ async fn routing_round_trip() {
         .is_some_and(|id| id.starts_with("eipalloc-")));
     assert!(address.public_ip().is_some());
     assert_eq!(tags_of(address.tags()), engine_tags("nat_ip"));
-    let state = first.state().expect("state");
+    let state = first.state().await.expect("state");
     let recorded = |name: &str| {
         state
             .resources
@@ -291,5 +291,5 @@ async fn routing_round_trip() {
         .await
         .expect("describe subnets");
     assert!(subnets.subnets().is_empty(), "{:?}", subnets.subnets());
-    assert!(second.state().expect("state").resources.is_empty());
+    assert!(second.state().await.expect("state").resources.is_empty());
 }

@@ -148,9 +148,10 @@ async fn rule(ec2: &aws_sdk_ec2::Client, id: &str) -> Option<SecurityGroupRule> 
 }
 
 /// The recorded id of resource `name`.
-fn id_of(engine: &Engine, name: &str) -> String {
+async fn id_of(engine: &Engine, name: &str) -> String {
     engine
         .state()
+        .await
         .expect("state")
         .resources
         .get(name)
@@ -184,7 +185,7 @@ async fn security_groups_and_rules_round_trip() {
     let mut groups: Vec<_> = groups.security_groups().iter().collect();
     groups.sort_by_key(|g| g.group_name().map(str::to_owned));
     assert_eq!(groups.len(), 2, "{groups:?}");
-    let vpc_id = id_of(&first, "vpc");
+    let vpc_id = id_of(&first, "vpc").await;
     let (alb, instances) = (groups[0], groups[1]);
     assert_eq!(alb.group_name(), Some("sg-test-alb"));
     assert_eq!(alb.description(), Some("Load balancer"));
@@ -208,10 +209,10 @@ async fn security_groups_and_rules_round_trip() {
     );
     let alb_id = alb.group_id().expect("group id").to_owned();
     let instances_id = instances.group_id().expect("group id").to_owned();
-    assert_eq!(id_of(&first, "alb"), alb_id);
-    assert_eq!(id_of(&first, "instances"), instances_id);
+    assert_eq!(id_of(&first, "alb").await, alb_id);
+    assert_eq!(id_of(&first, "instances").await, instances_id);
 
-    let http_in_id = id_of(&first, "http_in");
+    let http_in_id = id_of(&first, "http_in").await;
     assert!(http_in_id.starts_with("sgr-"), "{http_in_id}");
     let http_in = rule(&ec2, &http_in_id).await.expect("http_in exists");
     assert_eq!(http_in.group_id(), Some(alb_id.as_str()));
@@ -231,7 +232,7 @@ async fn security_groups_and_rules_round_trip() {
             pair("purpose", "web"),
         ]
     );
-    let from_alb_id = id_of(&first, "from_alb");
+    let from_alb_id = id_of(&first, "from_alb").await;
     let from_alb = rule(&ec2, &from_alb_id).await.expect("from_alb exists");
     assert_eq!(from_alb.group_id(), Some(instances_id.as_str()));
     assert_eq!(from_alb.is_egress(), Some(false));
@@ -281,7 +282,11 @@ async fn security_groups_and_rules_round_trip() {
         plan.render()
     );
     second.apply(&plan, &no_events).await.expect("applies");
-    assert_eq!(id_of(&second, "http_in"), http_in_id, "updated in place");
+    assert_eq!(
+        id_of(&second, "http_in").await,
+        http_in_id,
+        "updated in place"
+    );
     let http_in = rule(&ec2, &http_in_id).await.expect("http_in still exists");
     assert_eq!(http_in.description(), Some("Plain HTTP from anywhere"));
     assert!(tags_of(http_in.tags()).contains(&pair("purpose", "redirect")));
@@ -303,7 +308,7 @@ async fn security_groups_and_rules_round_trip() {
         rule(&ec2, &from_alb_id).await.is_none(),
         "the old rule is gone"
     );
-    let new_id = id_of(&third, "from_alb");
+    let new_id = id_of(&third, "from_alb").await;
     assert_ne!(new_id, from_alb_id);
     let from_alb = rule(&ec2, &new_id).await.expect("the new rule exists");
     assert_eq!(
@@ -335,5 +340,5 @@ async fn security_groups_and_rules_round_trip() {
         "{:?}",
         groups.security_groups()
     );
-    assert!(third.state().expect("state").resources.is_empty());
+    assert!(third.state().await.expect("state").resources.is_empty());
 }

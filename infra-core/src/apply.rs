@@ -1,7 +1,8 @@
 //! Executes an approved plan along the graph: deletions first, dependents before
 //! what they depend on; then creations and updates, dependencies first;
-//! independent resources concurrently. State is saved after every step, so an
-//! interrupted apply loses nothing it finished.
+//! independent resources concurrently. Every step is made durable as it happens
+//! (the intent before a create, the result after each operation), so an
+//! interrupted apply loses nothing it did, and what it was doing is found again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::model::{Reference, Value};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::{Provider, ProviderError, ResourceRequest};
-use crate::state::{LocalState, ResourceState, State, StateError};
+use crate::state::{Intent, ResourceState, State, StateBackend, StateError, Step};
 use crate::walk::{walk, Outcome};
 
 /// How many resources apply works on at once.
@@ -126,7 +127,7 @@ fn plural(n: usize) -> String {
 pub async fn execute(
     plan: &Plan,
     provider: &dyn Provider,
-    backend: &LocalState,
+    backend: &dyn StateBackend,
     mut state: State,
     concurrency: usize,
     on_event: &(dyn Fn(&Event) + Sync),
@@ -144,17 +145,20 @@ pub async fn execute(
         });
     }
     let started = Instant::now();
-    if !plan.vanished.is_empty() {
-        for name in &plan.vanished {
-            state.resources.remove(name);
+    for name in &plan.vanished {
+        if state.resources.contains_key(name) {
+            let step = Step::Deleted {
+                resource: name.clone(),
+            };
+            backend.append(&state, &step).await?;
+            state.apply_step(step);
         }
-        backend.save(&mut state)?;
     }
     let run = Run {
         plan,
         provider,
         backend,
-        state: Mutex::new(state),
+        state: tokio::sync::Mutex::new(state),
         on_event,
         failures: Mutex::new(Vec::new()),
         done: Mutex::new(Vec::new()),
@@ -223,7 +227,7 @@ pub async fn execute(
     .await;
 
     // Phase 3: the outputs, from what exists now.
-    let mut state = run.state.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut state = run.state.into_inner();
     let outputs: BTreeMap<String, Value> = plan
         .outputs
         .iter()
@@ -239,9 +243,14 @@ pub async fn execute(
             Some((name.clone(), value))
         })
         .collect();
-    if outputs != state.outputs {
-        state.outputs = outputs;
-        backend.save(&mut state)?;
+    state.outputs = outputs;
+    // One full write folds the run's journal into the state.
+    let serial_read = state.serial;
+    if let Err(error) = backend.save(&mut state, serial_read).await {
+        run.save_errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(error);
     }
 
     let report = ApplyReport {
@@ -265,6 +274,13 @@ pub async fn execute(
     }
 }
 
+/// The error of a step that could not start because the state cannot be written.
+fn unrecorded() -> ProviderError {
+    ProviderError::Invalid {
+        message: "not started: the state could not be written (see the state error)".to_owned(),
+    }
+}
+
 /// What one step did (the action, the resource's new record, how long it
 /// took), or `None` when there was nothing to do.
 type StepResult = Result<Option<(Action, ResourceState, Duration)>, StepError>;
@@ -278,8 +294,9 @@ struct StepError {
 struct Run<'a> {
     plan: &'a Plan,
     provider: &'a dyn Provider,
-    backend: &'a LocalState,
-    state: Mutex<State>,
+    backend: &'a dyn StateBackend,
+    /// Held across each journal write, so steps chain in order.
+    state: tokio::sync::Mutex<State>,
     on_event: &'a (dyn Fn(&Event) + Sync),
     failures: Mutex<Vec<ResourceFailure>>,
     done: Mutex<Vec<(String, Action)>>,
@@ -307,6 +324,12 @@ impl Run<'_> {
         let Some(prior) = &change.prior else {
             return Ok(None);
         };
+        if self.cannot_record() {
+            return Err(StepError {
+                action: Action::Delete,
+                error: unrecorded(),
+            });
+        }
         self.started(name, Action::Delete);
         let started = Instant::now();
         self.provider
@@ -316,6 +339,10 @@ impl Run<'_> {
                 action: Action::Delete,
                 error,
             })?;
+        self.persist(Step::Deleted {
+            resource: name.to_owned(),
+        })
+        .await;
         Ok(Some((Action::Delete, prior.clone(), started.elapsed())))
     }
 
@@ -326,12 +353,12 @@ impl Run<'_> {
         name: &str,
         deletion_failed: bool,
     ) -> Result<Option<(Action, ResourceState, Duration)>, Option<StepError>> {
-        if deletion_failed {
+        if deletion_failed || self.cannot_record() {
             return Err(None);
         }
         let change = self.change(name);
         let action = change.action;
-        let inputs = self.resolve(change).map_err(|error| {
+        let inputs = self.resolve(change).await.map_err(|error| {
             Some(StepError {
                 action: Action::Create,
                 error,
@@ -358,7 +385,26 @@ impl Run<'_> {
                     .update(&prior.id, &prior.inputs, request)
                     .await
             }
-            _ => self.create_or_adopt(request).await,
+            _ => {
+                // Recorded before AWS is asked: if the run dies before the
+                // result is written, the next plan looks for what it made.
+                self.persist(Step::Intent {
+                    resource: name.to_owned(),
+                    intent: Intent {
+                        type_name: change.type_name.clone(),
+                        inputs: inputs.clone(),
+                        dependencies: change.dependencies.clone(),
+                    },
+                })
+                .await;
+                if self.cannot_record() {
+                    return Err(Some(StepError {
+                        action,
+                        error: unrecorded(),
+                    }));
+                }
+                self.create_or_adopt(request).await
+            }
         }
         .map_err(|error| Some(StepError { action, error }))?;
         let record = ResourceState {
@@ -368,7 +414,36 @@ impl Run<'_> {
             attributes: observed.attributes,
             dependencies: change.dependencies.clone(),
         };
+        self.persist(Step::Recorded {
+            resource: name.to_owned(),
+            record: record.clone(),
+        })
+        .await;
         Ok(Some((action, record, started.elapsed())))
+    }
+
+    /// Makes `step` durable and applies it to the run's state. A failure is kept
+    /// for the report, and stops the run from starting anything new: work it
+    /// could not record would be lost.
+    async fn persist(&self, step: Step) {
+        let mut state = self.state.lock().await;
+        match self.backend.append(&state, &step).await {
+            Ok(()) => state.apply_step(step),
+            Err(error) => self
+                .save_errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(error),
+        }
+    }
+
+    /// Whether a state write failed, so that nothing more may start.
+    fn cannot_record(&self) -> bool {
+        !self
+            .save_errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
     }
 
     /// Creates the resource, unless an earlier, interrupted apply already made it
@@ -395,8 +470,11 @@ impl Run<'_> {
 
     /// The request's inputs: the declared fields with every reference resolved
     /// against what exists now.
-    fn resolve(&self, change: &ResourceChange) -> Result<BTreeMap<String, Value>, ProviderError> {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+    async fn resolve(
+        &self,
+        change: &ResourceChange,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let state = self.state.lock().await;
         let lookup = |reference: &Reference| {
             state.lookup(reference).or_else(|| {
                 self.plan
@@ -426,7 +504,7 @@ impl Run<'_> {
             .collect()
     }
 
-    /// Records a finished step in state (saved at once) and in the report.
+    /// Reports a finished step (already in state) and keeps it for the report.
     fn record(
         &self,
         name: &str,
@@ -436,19 +514,6 @@ impl Run<'_> {
         match result {
             Ok(None) => {}
             Ok(Some((action, record, elapsed))) => {
-                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                if *action == Action::Delete {
-                    state.resources.remove(name);
-                } else {
-                    state.resources.insert(name.to_owned(), record.clone());
-                }
-                if let Err(error) = self.backend.save(&mut state) {
-                    self.save_errors
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(error);
-                }
-                drop(state);
                 self.done
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

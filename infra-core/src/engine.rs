@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use crate::model::{Stack, StackError};
 use crate::plan::{self, LookupValues, Plan, PlanError};
-use crate::provider::{Provider, ProviderError};
-use crate::state::{LocalState, State, StateError};
+use crate::provider::{Provider, ProviderError, ResourceRequest};
+use crate::state::{LockInfo, ResourceState, State, StateBackend, StateError};
 
 /// Why the engine could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -68,19 +68,24 @@ pub enum EngineError {
 pub struct Engine {
     stack: Stack,
     provider: Arc<dyn Provider>,
-    backend: LocalState,
+    backend: Arc<dyn StateBackend>,
     concurrency: usize,
     refresh: bool,
     inputs: BTreeMap<String, String>,
 }
 
 impl Engine {
-    /// An engine for `stack`, managing it through `provider`, its state in `backend`.
-    pub fn new(stack: Stack, provider: impl Provider + 'static, backend: LocalState) -> Self {
+    /// An engine for `stack`, managing it through `provider`, its state in
+    /// `backend` ([`LocalState`](crate::LocalState) or a shared one).
+    pub fn new(
+        stack: Stack,
+        provider: impl Provider + 'static,
+        backend: impl StateBackend + 'static,
+    ) -> Self {
         Engine {
             stack,
             provider: Arc::new(provider),
-            backend,
+            backend: Arc::new(backend),
             concurrency: DEFAULT_CONCURRENCY,
             refresh: true,
             inputs: BTreeMap::new(),
@@ -114,59 +119,157 @@ impl Engine {
     }
 
     /// The state backend.
-    pub fn backend(&self) -> &LocalState {
-        &self.backend
+    pub fn backend(&self) -> &dyn StateBackend {
+        self.backend.as_ref()
     }
 
     /// The outputs recorded by the last apply.
-    pub fn outputs(&self) -> Result<BTreeMap<String, crate::Value>, EngineError> {
-        Ok(self.state()?.outputs)
+    pub async fn outputs(&self) -> Result<BTreeMap<String, crate::Value>, EngineError> {
+        Ok(self.state().await?.outputs)
     }
 
-    /// The recorded state, as last saved.
-    pub fn state(&self) -> Result<State, EngineError> {
-        Ok(self.backend.load(&self.stack)?)
+    /// The recorded state, as last written (read without the lock: a snapshot).
+    pub async fn state(&self) -> Result<State, EngineError> {
+        Ok(self.backend.load(&self.stack).await?)
     }
 
     /// The plan that brings the cloud to what the stack declares.
+    ///
+    /// Holds the stack's lock while it reads; first looks for what an
+    /// interrupted apply was creating (see [`State::pending`]) and records it.
     pub async fn plan(&self) -> Result<Plan, EngineError> {
         let stack = self.stack.bind(&self.inputs)?;
-        let (state, vanished) = self.refreshed()?.await?;
-        let lookups = if self.refresh {
-            self.read_lookups(&stack).await?
-        } else {
-            LookupValues::new()
-        };
-        let mut plan = plan::diff_with_lookups(&stack, &state, &lookups)?;
-        plan.vanished = vanished;
-        Ok(plan)
+        self.locked("plan", async {
+            let state = self.recovered().await?;
+            let (state, vanished) = self.refreshed(state).await?;
+            let lookups = if self.refresh {
+                self.read_lookups(&stack).await?
+            } else {
+                LookupValues::new()
+            };
+            let mut plan = plan::diff_with_lookups(&stack, &state, &lookups)?;
+            plan.vanished = vanished;
+            Ok(plan)
+        })
+        .await
     }
 
     /// The plan that deletes everything the stack has made.
     pub async fn plan_destroy(&self) -> Result<Plan, EngineError> {
-        let (state, vanished) = self.refreshed()?.await?;
-        let mut plan = plan::destroy(&state);
-        plan.vanished = vanished;
-        Ok(plan)
+        self.locked("plan", async {
+            let state = self.recovered().await?;
+            let (state, vanished) = self.refreshed(state).await?;
+            let mut plan = plan::destroy(&state);
+            plan.vanished = vanished;
+            Ok(plan)
+        })
+        .await
     }
 
     /// Executes `plan`, exactly: it is refused if the state changed since it was
-    /// made. `on_event` sees each resource start, finish or fail.
+    /// made. `on_event` sees each resource start, finish or fail. Holds the
+    /// stack's lock throughout.
     pub async fn apply(
         &self,
         plan: &Plan,
         on_event: &(dyn Fn(&Event) + Sync),
     ) -> Result<ApplyReport, EngineError> {
-        let state = self.backend.load(&self.stack)?;
-        Ok(apply::execute(
-            plan,
-            self.provider.as_ref(),
-            &self.backend,
-            state,
-            self.concurrency,
-            on_event,
-        )
-        .await?)
+        let operation = if plan
+            .changes
+            .iter()
+            .all(|c| c.action == crate::Action::Delete)
+            && !plan.changes.is_empty()
+        {
+            "destroy"
+        } else {
+            "apply"
+        };
+        self.locked(operation, async {
+            let state = self.backend.load(&self.stack).await?;
+            Ok(apply::execute(
+                plan,
+                self.provider.as_ref(),
+                self.backend.as_ref(),
+                state,
+                self.concurrency,
+                on_event,
+            )
+            .await?)
+        })
+        .await
+    }
+
+    /// Releases the stack's lock `id`, whatever holds it: for a run that died
+    /// holding a shared backend's lock.
+    pub async fn force_unlock(&self, id: &str) -> Result<(), EngineError> {
+        Ok(self.backend.force_unlock(&self.stack, id).await?)
+    }
+
+    /// Runs `work` holding the stack's lock for `operation`; released after,
+    /// whatever `work` returned.
+    async fn locked<T>(
+        &self,
+        operation: &str,
+        work: impl std::future::Future<Output = Result<T, EngineError>>,
+    ) -> Result<T, EngineError> {
+        let lock = LockInfo::new(operation);
+        self.backend.lock(&self.stack, &lock).await?;
+        let result = work.await;
+        let released = self.backend.unlock(&self.stack, &lock).await;
+        let value = result?;
+        released?;
+        Ok(value)
+    }
+
+    /// The state, with every create an interrupted apply left pending resolved:
+    /// the resource found by its ownership tags or name is recorded, or the
+    /// intent is dropped when AWS made nothing. Written at once when anything
+    /// was pending. Offline plans (no refresh) leave them for the next online one.
+    async fn recovered(&self) -> Result<State, EngineError> {
+        let mut state = self.backend.load(&self.stack).await?;
+        if state.pending.is_empty() || !self.refresh {
+            return Ok(state);
+        }
+        let serial_read = state.serial;
+        let pending = std::mem::take(&mut state.pending);
+        for (name, intent) in &pending {
+            let request = ResourceRequest {
+                stack: self.stack.name(),
+                name,
+                type_name: &intent.type_name,
+                inputs: &intent.inputs,
+            };
+            let found =
+                self.provider
+                    .find(request)
+                    .await
+                    .map_err(|error| EngineError::Refresh {
+                        resource: name.clone(),
+                        type_name: intent.type_name.clone(),
+                        id: "(interrupted create)".to_owned(),
+                        error: Box::new(error),
+                    })?;
+            match found {
+                Some(observed) => {
+                    tracing::info!(resource = %name, id = %observed.id, "found what an interrupted apply created");
+                    state.resources.insert(
+                        name.clone(),
+                        ResourceState {
+                            type_name: intent.type_name.clone(),
+                            id: observed.id,
+                            inputs: observed.inputs,
+                            attributes: observed.attributes,
+                            dependencies: intent.dependencies.clone(),
+                        },
+                    );
+                }
+                None => {
+                    tracing::info!(resource = %name, "an interrupted create made nothing");
+                }
+            }
+        }
+        self.backend.save(&mut state, serial_read).await?;
+        Ok(state)
     }
 
     /// Every lookup's attributes, read concurrently.
@@ -199,16 +302,10 @@ impl Engine {
             .await
     }
 
-    /// The recorded state with every resource's live values, and the names of
-    /// the resources found deleted outside the engine (removed from it).
-    fn refreshed(
-        &self,
-    ) -> Result<
-        impl std::future::Future<Output = Result<(State, Vec<String>), EngineError>> + '_,
-        EngineError,
-    > {
-        let mut state = self.backend.load(&self.stack)?;
-        Ok(async move {
+    /// `state` with every resource's live values, and the names of the
+    /// resources found deleted outside the engine (removed from it).
+    async fn refreshed(&self, mut state: State) -> Result<(State, Vec<String>), EngineError> {
+        {
             if !self.refresh {
                 return Ok((state, Vec::new()));
             }
@@ -250,6 +347,6 @@ impl Engine {
             }
             vanished.sort();
             Ok((state, vanished))
-        })
+        }
     }
 }

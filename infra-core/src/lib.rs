@@ -45,7 +45,9 @@ pub use engine::{Engine, EngineError};
 pub use model::{Expr, Reference, ResourceDecl, Stack, StackBuilder, StackError, Value};
 pub use plan::{Action, Plan, PlanError, Planned};
 pub use provider::{Observed, Provider, ProviderError, ResourceRequest};
-pub use state::{LocalState, ResourceState, State, StateError};
+pub use state::{
+    Intent, LocalState, LockInfo, ResourceState, State, StateBackend, StateError, Step,
+};
 
 /// The tag key every taggable resource carries with its stack's name.
 pub const STACK_TAG: &str = "infra:stack";
