@@ -527,7 +527,7 @@ fn block_defaults(ty: &ValueType, expr: &Expr) -> Expr {
         (ValueType::Block(block), Expr::Map(fields)) => {
             Expr::Map(with_defaults(block.fields, fields))
         }
-        (ValueType::List(item), Expr::List(items)) => {
+        (ValueType::List(item) | ValueType::Set(item), Expr::List(items)) => {
             Expr::List(items.iter().map(|e| block_defaults(item, e)).collect())
         }
         _ => expr.clone(),

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
+use infra_schema::ValueType;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::Graph;
@@ -481,7 +482,11 @@ pub fn diff_with_lookups(
                 let fields: Vec<FieldChange> = after
                     .iter()
                     .filter(|(field, value)| match value {
-                        Planned::Known(value) => prior.inputs.get(*field) != Some(value),
+                        Planned::Known(value) => !same_value(
+                            schema.field(field).map(|f| &f.ty),
+                            prior.inputs.get(*field),
+                            value,
+                        ),
                         Planned::Unknown => true,
                     })
                     .map(|(field, value)| FieldChange {
@@ -571,6 +576,44 @@ pub fn diff_with_lookups(
         output_changes,
         lookups: lookups.clone(),
     })
+}
+
+/// Whether the recorded value `before` and the planned `after` mean the same
+/// for a field of type `ty`: equal once the order of every set in them
+/// ([`ValueType::Set`]) is ignored.
+fn same_value(ty: Option<&ValueType>, before: Option<&Value>, after: &Value) -> bool {
+    match (ty, before) {
+        (_, None) => false,
+        (None, Some(before)) => before == after,
+        (Some(ty), Some(before)) => canonical(ty, before) == canonical(ty, after),
+    }
+}
+
+/// `value` with every set in it sorted, so that sets compare by content.
+fn canonical(ty: &ValueType, value: &Value) -> Value {
+    match (ty, value) {
+        (ValueType::Set(item), Value::Array(items)) => {
+            let mut items: Vec<Value> = items.iter().map(|v| canonical(item, v)).collect();
+            items.sort_by_cached_key(Value::to_string);
+            Value::Array(items)
+        }
+        (ValueType::List(item), Value::Array(items)) => {
+            Value::Array(items.iter().map(|v| canonical(item, v)).collect())
+        }
+        (ValueType::Block(block), Value::Object(fields)) => Value::Object(
+            fields
+                .iter()
+                .map(|(name, v)| {
+                    let v = match block.field(name) {
+                        Some(field) => canonical(&field.ty, v),
+                        None => v.clone(),
+                    };
+                    (name.clone(), v)
+                })
+                .collect(),
+        ),
+        _ => value.clone(),
+    }
 }
 
 /// The value a reference will have after apply: a field planned above, an
@@ -724,6 +767,44 @@ mod tests {
             text.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
             "{text}"
         );
+    }
+
+    #[test]
+    fn sets_compare_by_content_lists_by_order() {
+        let mut builder = Stack::builder("demo", "eu-west-2");
+        builder
+            .resource("lt", "ec2::LaunchTemplate")
+            .expect("in catalog")
+            .set("name", "demo")
+            .set("image_id", "ami-1")
+            .set("instance_type", "t3.micro")
+            .set(
+                "security_group_ids",
+                Expr::List(vec!["sg-2".into(), "sg-1".into()]),
+            );
+        let stack = builder.build().expect("valid");
+        let mut state = applied(&stack);
+        let recorded = state
+            .resources
+            .get_mut("lt")
+            .expect("recorded")
+            .inputs
+            .get_mut("security_group_ids")
+            .expect("recorded");
+        // AWS answers the groups in its own order.
+        *recorded = serde_json::json!(["sg-1", "sg-2"]);
+        let plan = diff(&stack, &state).expect("plans");
+        assert!(!plan.has_changes(), "{}", plan.render());
+
+        *state
+            .resources
+            .get_mut("lt")
+            .expect("recorded")
+            .inputs
+            .get_mut("security_group_ids")
+            .expect("recorded") = serde_json::json!(["sg-1", "sg-3"]);
+        let plan = diff(&stack, &state).expect("plans");
+        assert_eq!(plan.change("lt").map(|c| c.action), Some(Action::Update));
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn check_block_fields<'a>(
 pub fn check_expr(ty: &ValueType, expr: &Expr) -> Result<(), String> {
     match (ty, expr) {
         (_, Expr::Value(value)) => check_literal(ty, value),
-        (ValueType::List(item), Expr::List(items)) => {
+        (ValueType::List(item) | ValueType::Set(item), Expr::List(items)) => {
             items.iter().try_for_each(|e| check_expr(item, e))
         }
         (ValueType::Block(block), Expr::Map(fields)) => {
@@ -702,7 +702,7 @@ pub fn check_literal(ty: &ValueType, value: &Value) -> Result<(), String> {
         (ValueType::IamAction, Value::String(s)) => {
             infra_schema::iam_action_problem(s).map_or(Ok(()), Err)
         }
-        (ValueType::List(item), Value::Array(items)) => items
+        (ValueType::List(item) | ValueType::Set(item), Value::Array(items)) => items
             .iter()
             .try_for_each(|value| check_literal(item, value)),
         (ValueType::Block(block), Value::Object(fields)) => {

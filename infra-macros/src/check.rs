@@ -881,7 +881,10 @@ fn check_reference(reference: &RefExpr, symbols: &Symbols<'_, '_>, errors: &mut 
         );
         return;
     }
-    let is_list = matches!(schema.referenceable(&attribute), Some(ValueType::List(_)));
+    let is_list = matches!(
+        schema.referenceable(&attribute),
+        Some(ValueType::List(_) | ValueType::Set(_))
+    );
     match (&reference.index, is_list) {
         (Some(index), false) => errors.spanned(
             index,
@@ -916,7 +919,7 @@ pub(crate) fn reference_type(reference: &RefExpr, model: &Model<'_>) -> Option<V
         .referenceable(&reference.attribute.to_string())
         .copied()?;
     match (ty, &reference.index) {
-        (ValueType::List(item), Some(_)) => Some(*item),
+        (ValueType::List(item) | ValueType::Set(item), Some(_)) => Some(*item),
         (ty, _) => Some(ty),
     }
 }
@@ -955,7 +958,7 @@ fn check_value(
             }
         }
         (ValueType::Bool, Value::Lit(Lit::Bool(_))) => {}
-        (ValueType::List(item), Value::List(_, items)) => {
+        (ValueType::List(item) | ValueType::Set(item), Value::List(_, items)) => {
             for (i, value) in items.iter().enumerate() {
                 check_value(item, value, &format!("{at}[{i}]"), symbols, errors);
             }
@@ -1062,7 +1065,9 @@ fn describe(ty: &ValueType) -> String {
                 .join(", ")
         ),
         ValueType::IamAction => "an IAM action, such as \"dynamodb:GetItem\"".to_owned(),
-        ValueType::List(item) => format!("a list of {}: `[…]`", describe(item)),
+        ValueType::List(item) | ValueType::Set(item) => {
+            format!("a list of {}: `[…]`", describe(item))
+        }
         ValueType::Block(block) => format!("a `{}` block: `{{ field: value, … }}`", block.name),
     }
 }

@@ -269,7 +269,7 @@ fn expand_value(ty: &ValueType, value: &Value, model: &Model<'_>) -> TokenStream
             });
             return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#entries),*]));
         }
-        (ValueType::List(item), Value::List(_, items)) => {
+        (ValueType::List(item) | ValueType::Set(item), Value::List(_, items)) => {
             let items = items.iter().map(|value| expand_value(item, value, model));
             return quote_spanned!(span=> ::infra::Expr::List(::std::vec![#(#items),*]));
         }

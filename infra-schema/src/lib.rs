@@ -138,8 +138,12 @@ pub enum ValueType {
     OneOf(&'static [i64]),
     /// An IAM action, `service:Action` (`*` allowed in the action part), or `*`.
     IamAction,
-    /// A list of values of one type.
+    /// A list of values of one type, in order.
     List(&'static ValueType),
+    /// A list of values of one type whose order means nothing, and which AWS
+    /// does not keep (subnets, security groups, policy ARNs): written and read
+    /// as a list, compared as a set, so that no plan shows a reordering.
+    Set(&'static ValueType),
     /// A nested block of fields (a health check, a policy statement).
     Block(&'static BlockSchema),
 }
@@ -229,7 +233,7 @@ impl ValueType {
             ValueType::String | ValueType::Name(_) | ValueType::IamAction => "Text",
             ValueType::Bool => "Bool",
             ValueType::Int { .. } | ValueType::Port | ValueType::OneOf(_) => "Int",
-            ValueType::List(item) => item.rust_type(),
+            ValueType::List(item) | ValueType::Set(item) => item.rust_type(),
             // A block's fields are typed one by one; the block itself is a map.
             ValueType::Block(_) => "Block",
             ValueType::Cidr => "Cidr",

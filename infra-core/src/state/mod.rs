@@ -18,8 +18,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Reference, Stack, Value};
 
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
 mod local;
 
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::DynamoDbState;
 pub use local::LocalState;
 
 /// The state format this version reads and writes.

@@ -47,7 +47,7 @@ pub static AUTOSCALING_GROUP: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "subnet_ids",
-            ty: ValueType::List(&ValueType::Id("ec2::SubnetId")),
+            ty: ValueType::Set(&ValueType::Id("ec2::SubnetId")),
             presence: Presence::Required,
             forces_replacement: false,
             doc: "The subnets instances are launched in.",

@@ -123,7 +123,7 @@ pub static CLOUDWATCH_METRIC_ALARM: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "alarm_actions",
-            ty: ValueType::List(&ValueType::String),
+            ty: ValueType::Set(&ValueType::String),
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "The ARNs to notify or run when the alarm fires (a scaling policy, a topic).",

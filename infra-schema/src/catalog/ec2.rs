@@ -492,7 +492,7 @@ pub static EC2_NETWORK_ACL: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "subnet_ids",
-            ty: ValueType::List(&ValueType::Id("ec2::SubnetId")),
+            ty: ValueType::Set(&ValueType::Id("ec2::SubnetId")),
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "The subnets the ACL applies to; a subnet left out goes back to the VPC's \
@@ -635,7 +635,7 @@ pub static EC2_LAUNCH_TEMPLATE: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "security_group_ids",
-            ty: ValueType::List(&ValueType::Id("ec2::SecurityGroupId")),
+            ty: ValueType::Set(&ValueType::Id("ec2::SecurityGroupId")),
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "The security groups of the instances.",

@@ -133,7 +133,7 @@ pub static ECS_CLUSTER_CAPACITY_PROVIDERS: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "capacity_providers",
-            ty: ValueType::List(&ValueType::String),
+            ty: ValueType::Set(&ValueType::String),
             presence: Presence::Required,
             forces_replacement: false,
             doc: "The names of the capacity providers the cluster may use.",

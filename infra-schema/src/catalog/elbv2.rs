@@ -41,14 +41,14 @@ pub static ELBV2_LOAD_BALANCER: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "subnet_ids",
-            ty: ValueType::List(&ValueType::Id("ec2::SubnetId")),
+            ty: ValueType::Set(&ValueType::Id("ec2::SubnetId")),
             presence: Presence::Required,
             forces_replacement: false,
             doc: "The subnets it listens in, in at least two availability zones.",
         },
         FieldSchema {
             name: "security_group_ids",
-            ty: ValueType::List(&ValueType::Id("ec2::SecurityGroupId")),
+            ty: ValueType::Set(&ValueType::Id("ec2::SecurityGroupId")),
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "The security groups guarding it; the VPC's default group when absent.",

@@ -173,14 +173,14 @@ pub static IAM_ROLE: ResourceSchema = ResourceSchema {
         },
         FieldSchema {
             name: "managed_policy_arns",
-            ty: ValueType::List(&ValueType::String),
+            ty: ValueType::Set(&ValueType::String),
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "The ARNs of the managed policies attached to the role.",
         },
         FieldSchema {
             name: "inline_policies",
-            ty: ValueType::List(&ValueType::Block(&INLINE_POLICY)),
+            ty: ValueType::Set(&ValueType::Block(&INLINE_POLICY)),
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "The policies embedded in the role.",
