@@ -12,8 +12,10 @@
 //! ```
 //!
 //! The verbs and flags are Terraform's: `plan` (the default) with
-//! `--detailed-exitcode`, `apply --auto-approve`, `destroy --auto-approve`,
-//! `graph --format dot|mermaid`, and `--state PATH` for where state lives.
+//! `--detailed-exitcode`, `--json` and `--out FILE`, `apply [PLANFILE]
+//! --auto-approve`, `destroy --auto-approve`, `output`, `import ADDRESS ID`,
+//! `force-unlock LOCK_ID`, `graph --format dot|mermaid`; `--state PATH` or
+//! `--backend dynamodb://TABLE/KEY` for where state lives.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -23,7 +25,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::provider::aws::AwsProvider;
+use crate::state::DynamoDbState;
 use crate::{Action, Engine, Event, LocalState, Plan, Stack};
+use infra_schema::BackendUrl;
 
 /// Plan, apply and destroy this stack on AWS.
 #[derive(Debug, Parser)]
@@ -41,9 +45,20 @@ use crate::{Action, Engine, Event, LocalState, Plan, Stack};
         backend_stack graph --format mermaid"
 )]
 struct Cli {
-    /// The state file [default: <stack name>.infra-state.json]
-    #[arg(long, global = true, value_name = "PATH", env = "INFRA_STATE")]
+    /// The state file [default: the stack's backend, else <stack name>.infra-state.json]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "INFRA_STATE",
+        conflicts_with = "backend"
+    )]
     state: Option<PathBuf>,
+
+    /// Where state is kept, over the stack's own setting: dynamodb://TABLE/KEY
+    /// (shared, locked by DynamoDB) or file://PATH
+    #[arg(long, global = true, value_name = "URL", env = "INFRA_BACKEND")]
+    backend: Option<String>,
 
     /// A value for one of the stack's inputs (repeatable); INFRA_VAR_<NAME> in the
     /// environment works too, and --var wins
@@ -70,6 +85,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Adopt an existing AWS resource as one the stack declares
+    #[command(after_help = "Example:\n  backend_stack import vpc vpc-0a1b2c3d4e5f")]
+    Import {
+        /// The resource's name in the stack
+        address: String,
+        /// Its AWS id (what `output`/the console calls its id: vpc-…, a name, an ARN)
+        id: String,
+    },
+    /// Release the state lock of a run that died holding it
+    #[command(name = "force-unlock")]
+    ForceUnlock {
+        /// The lock id, as the error that found it held printed it
+        lock_id: String,
+    },
     /// Print the dependency graph, for Graphviz (`| dot -Tsvg > stack.svg`) or Mermaid
     Graph {
         /// The output format
@@ -92,12 +121,25 @@ struct PlanArgs {
     #[arg(long)]
     detailed_exitcode: bool,
 
+    /// Print the plan as JSON (schema: docs/PLAN_FORMAT.md)
+    #[arg(long)]
+    json: bool,
+
+    /// Save the plan to FILE, for `apply FILE` to execute exactly
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+
     #[command(flatten)]
     refresh: RefreshArg,
 }
 
 #[derive(Debug, Default, Args)]
 struct ApplyArgs {
+    /// A plan saved by `plan --out FILE`: applied exactly as approved then, and
+    /// refused if the state changed since
+    #[arg(value_name = "PLANFILE")]
+    plan_file: Option<PathBuf>,
+
     /// Do not ask for confirmation
     #[arg(long)]
     auto_approve: bool,
@@ -191,15 +233,28 @@ fn input_values(stack: &Stack, flags: Vec<(String, String)>) -> BTreeMap<String,
 }
 
 async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
-    let state = cli.state;
+    let location = state_location(&stack, cli.state, cli.backend)?;
     let inputs = input_values(&stack, cli.vars);
-    let engine = |stack, refresh| engine(stack, state.clone(), refresh, inputs.clone());
+    let engine = |stack, refresh| engine(stack, location.clone(), refresh, inputs.clone());
     match cli.command.unwrap_or(Command::Plan(PlanArgs::default())) {
         Command::Plan(args) => {
-            let engine = engine(stack, args.refresh).await;
+            let engine = engine(stack, args.refresh).await?;
             let plan = engine.plan().await.map_err(refresh_hint)?;
-            println!();
-            print!("{}", plan.render());
+            if args.json {
+                println!("{}", plan.to_json());
+            } else {
+                println!();
+                print!("{}", plan.render());
+            }
+            if let Some(out) = &args.out {
+                std::fs::write(out, plan.to_json())
+                    .map_err(|e| format!("cannot save the plan to {}: {e}", out.display()))?;
+                eprintln!(
+                    "\nSaved the plan to {}. To perform exactly these actions: apply {}",
+                    out.display(),
+                    out.display()
+                );
+            }
             Ok(if args.detailed_exitcode && plan.has_changes() {
                 ExitCode::from(2)
             } else {
@@ -207,17 +262,61 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
             })
         }
         Command::Apply(args) => {
-            let engine = engine(stack, args.refresh).await;
-            let plan = engine.plan().await.map_err(refresh_hint)?;
-            apply(&engine, &plan, args.auto_approve, "Apply").await
+            let engine = engine(stack, args.refresh).await?;
+            match &args.plan_file {
+                Some(file) => {
+                    let text = std::fs::read_to_string(file)
+                        .map_err(|e| format!("cannot read the plan {}: {e}", file.display()))?;
+                    let plan = Plan::from_json(&text)?;
+                    if plan.stack != engine.stack().name() {
+                        return Err(format!(
+                            "{} is a plan of stack `{}`, not `{}`",
+                            file.display(),
+                            plan.stack,
+                            engine.stack().name()
+                        )
+                        .into());
+                    }
+                    // The plan was approved when it was saved: no question asked.
+                    apply(&engine, &plan, true, "Apply").await
+                }
+                None => {
+                    let plan = engine.plan().await.map_err(refresh_hint)?;
+                    apply(&engine, &plan, args.auto_approve, "Apply").await
+                }
+            }
+        }
+        Command::Import { address, id } => {
+            let engine = engine(stack, RefreshArg::default()).await?;
+            let record = engine.import(&address, &id).await?;
+            println!(
+                "Imported `{address}` ({}, id {}).",
+                record.type_name, record.id
+            );
+            println!("Run `plan` to see where it differs from the declaration.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ForceUnlock { lock_id } => {
+            let engine = engine(stack, RefreshArg::default()).await?;
+            engine.force_unlock(&lock_id).await?;
+            println!("Released lock {lock_id}.");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Destroy(args) => {
-            let engine = engine(stack, args.refresh).await;
+            if args.plan_file.is_some() {
+                return Err(
+                    "destroy takes no plan file: `plan` then `apply FILE` for a saved plan".into(),
+                );
+            }
+            let engine = engine(stack, args.refresh).await?;
             let plan = engine.plan_destroy().await.map_err(refresh_hint)?;
             apply(&engine, &plan, args.auto_approve, "Destroy").await
         }
         Command::Output { name, json } => {
-            let outputs = engine(stack, RefreshArg::default()).await.outputs().await?;
+            let outputs = engine(stack, RefreshArg::default())
+                .await?
+                .outputs()
+                .await?;
             print_outputs(&outputs, name.as_deref(), json)
         }
         Command::Graph { format } => {
@@ -233,20 +332,46 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-/// The engine for `stack` on AWS, its state at `state` (printed, as users need
-/// to know which file holds what they deployed).
+/// Where the state lives: `--state PATH`, else `--backend URL`, else the
+/// stack's `backend` setting, else `<stack name>.infra-state.json`.
+fn state_location(
+    stack: &Stack,
+    state: Option<PathBuf>,
+    backend: Option<String>,
+) -> Result<BackendUrl, Failure> {
+    if let Some(path) = state {
+        return Ok(BackendUrl::File(path.display().to_string()));
+    }
+    match backend.as_deref().or(stack.backend()) {
+        Some(url) => Ok(BackendUrl::parse(url).map_err(|e| format!("--backend: {e}"))?),
+        None => Ok(BackendUrl::File(format!(
+            "{}.infra-state.json",
+            stack.name()
+        ))),
+    }
+}
+
+/// The engine for `stack` on AWS, its state at `location` (printed, as users
+/// need to know which file or table holds what they deployed).
 async fn engine(
     stack: Stack,
-    state: Option<PathBuf>,
+    location: BackendUrl,
     refresh: RefreshArg,
     inputs: BTreeMap<String, String>,
-) -> Engine {
-    let path = state.unwrap_or_else(|| PathBuf::from(format!("{}.infra-state.json", stack.name())));
-    eprintln!("State: {}", path.display());
+) -> Result<Engine, Failure> {
     let provider = AwsProvider::from_env(stack.region()).await;
-    Engine::new(stack, provider, LocalState::new(path))
-        .with_refresh(refresh.refresh)
-        .with_inputs(inputs)
+    let engine = match location {
+        BackendUrl::File(path) => {
+            eprintln!("State: {path}");
+            Engine::new(stack, provider, LocalState::new(path))
+        }
+        BackendUrl::DynamoDb { table, key } => {
+            eprintln!("State: dynamodb://{table}/{key}");
+            let backend = DynamoDbState::from_env(stack.region(), &table, &key).await;
+            Engine::new(stack, provider, backend)
+        }
+    };
+    Ok(engine.with_refresh(refresh.refresh).with_inputs(inputs))
 }
 
 /// `output`: every output as `name = value`, or one output's bare value (for

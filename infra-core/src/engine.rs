@@ -50,6 +50,14 @@ pub enum EngineError {
     /// Apply did not complete.
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    /// An import cannot be done.
+    #[error("importing `{resource}`: {message}")]
+    Import {
+        /// The resource's name in the stack.
+        resource: String,
+        /// Why not.
+        message: String,
+    },
 }
 
 /// Plans, applies and destroys one stack.
@@ -195,6 +203,71 @@ impl Engine {
                 on_event,
             )
             .await?)
+        })
+        .await
+    }
+
+    /// Adopts the existing AWS resource `id` as the stack's resource `name`
+    /// (`terraform import`): reads it, records it, and returns its record. The
+    /// next plan shows only where it differs from the declaration. Its
+    /// ownership tags are set by that plan's update.
+    pub async fn import(&self, name: &str, id: &str) -> Result<ResourceState, EngineError> {
+        let declared = self
+            .stack
+            .resource(name)
+            .ok_or_else(|| EngineError::Import {
+                resource: name.to_owned(),
+                message: format!(
+                    "the stack declares no resource `{name}` (declared: {})",
+                    self.stack
+                        .resources()
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
+        let type_name = declared.schema().type_name;
+        self.locked("import", async {
+            let mut state = self.backend.load(&self.stack).await?;
+            if let Some(existing) = state.resources.get(name) {
+                return Err(EngineError::Import {
+                    resource: name.to_owned(),
+                    message: format!(
+                        "it is already managed, as {}; `destroy` it or remove it from the state first",
+                        existing.id
+                    ),
+                });
+            }
+            let observed = self
+                .provider
+                .read(type_name, id)
+                .await
+                .map_err(|error| EngineError::Refresh {
+                    resource: name.to_owned(),
+                    type_name: type_name.to_owned(),
+                    id: id.to_owned(),
+                    error: Box::new(error),
+                })?
+                .ok_or_else(|| EngineError::Import {
+                    resource: name.to_owned(),
+                    message: format!("AWS has no {type_name} with id `{id}` in {}", self.stack.region()),
+                })?;
+            let record = ResourceState {
+                type_name: type_name.to_owned(),
+                id: observed.id,
+                inputs: observed.inputs,
+                attributes: observed.attributes,
+                dependencies: declared
+                    .dependencies()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            };
+            let serial_read = state.serial;
+            state.resources.insert(name.to_owned(), record.clone());
+            self.backend.save(&mut state, serial_read).await?;
+            Ok(record)
         })
         .await
     }

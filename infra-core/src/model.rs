@@ -318,6 +318,7 @@ pub struct Stack {
     name: String,
     region: String,
     default_tags: BTreeMap<String, String>,
+    backend: Option<String>,
     inputs: Vec<InputDecl>,
     lookups: Vec<ResourceDecl>,
     resources: Vec<ResourceDecl>,
@@ -356,6 +357,7 @@ impl Stack {
                 name: name.to_owned(),
                 region: region.to_owned(),
                 default_tags: BTreeMap::new(),
+                backend: None,
                 inputs: Vec::new(),
                 lookups: Vec::new(),
                 resources: Vec::new(),
@@ -368,6 +370,12 @@ impl Stack {
     /// The stack's name, carried by every resource in the `infra:stack` tag.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Where the stack's state is kept (`dynamodb://TABLE/KEY`), when the stack
+    /// says; else a local file, or what the command line says.
+    pub fn backend(&self) -> Option<&str> {
+        self.backend.as_deref()
     }
 
     /// The AWS region the stack lives in.
@@ -545,6 +553,9 @@ fn literal_value(literal: &Literal) -> Value {
 /// Why a stack is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StackError {
+    /// The state backend URL is not one the engine knows.
+    #[error("backend: {0}")]
+    Backend(String),
     /// The type path is not in the catalog.
     #[error("resource `{resource}`: there is no resource type `{path}`")]
     UnknownType {
@@ -637,6 +648,16 @@ pub struct StackBuilder {
 }
 
 impl StackBuilder {
+    /// Keeps the stack's state at `url`: `dynamodb://TABLE/KEY` for a team's
+    /// shared state, `file://PATH` for a local file. Checked when built.
+    pub fn backend(&mut self, url: &str) -> &mut Self {
+        if let Err(message) = infra_schema::BackendUrl::parse(url) {
+            self.errors.push(StackError::Backend(message));
+        }
+        self.stack.backend = Some(url.to_owned());
+        self
+    }
+
     /// Adds a tag that every taggable resource of the stack carries.
     pub fn default_tag(&mut self, key: &str, value: &str) -> &mut Self {
         self.stack

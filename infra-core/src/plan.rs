@@ -161,7 +161,54 @@ pub struct OutputChange {
     pub after: Option<Planned>,
 }
 
+/// The version of the plan's JSON form ([`Plan::to_json`]); grows only when a
+/// change would break a reader. Documented in `docs/PLAN_FORMAT.md`.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// The JSON form of a plan: its format version, and the plan.
+#[derive(Serialize, Deserialize)]
+struct PlanDocument<P> {
+    format_version: u32,
+    summary: Summary,
+    plan: P,
+}
+
 impl Plan {
+    /// The plan as JSON (`plan --json`, `plan --out FILE`): an object with
+    /// `format_version`, `summary` and `plan`, in the stable schema of
+    /// `docs/PLAN_FORMAT.md`.
+    ///
+    /// ```
+    /// let stack = infra_core::Stack::builder("demo", "eu-west-2").build()?;
+    /// let plan = infra_core::plan::diff(&stack, &infra_core::State::new(&stack))?;
+    /// let json = plan.to_json();
+    /// assert_eq!(infra_core::Plan::from_json(&json)?, plan);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        let document = PlanDocument {
+            format_version: PLAN_FORMAT_VERSION,
+            summary: self.summary(),
+            plan: self,
+        };
+        // A plan is plain data (strings, numbers, maps): it always serializes.
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    }
+
+    /// A plan saved by [`Plan::to_json`]; refused when its format is not this
+    /// version's or the text is not a plan.
+    pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        let document: PlanDocument<Plan> =
+            serde_json::from_str(text).map_err(|e| PlanError::Saved(e.to_string()))?;
+        if document.format_version != PLAN_FORMAT_VERSION {
+            return Err(PlanError::Saved(format!(
+                "it is in plan format {}, this version reads format {PLAN_FORMAT_VERSION}",
+                document.format_version
+            )));
+        }
+        Ok(document.plan)
+    }
+
     /// How many resources the plan adds, changes and destroys.
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
@@ -422,6 +469,9 @@ pub enum PlanError {
     /// The stack is not valid.
     #[error(transparent)]
     Stack(#[from] StackError),
+    /// A saved plan cannot be read.
+    #[error("the saved plan cannot be read: {0}")]
+    Saved(String),
 }
 
 /// The plan that brings `state` to what `stack` declares.

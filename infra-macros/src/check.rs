@@ -21,6 +21,8 @@ pub(crate) struct Model<'a> {
     pub(crate) uses: Vec<&'a UseDef>,
     pub(crate) exports: &'a [OutputDef],
     pub(crate) default_tags: Vec<(&'a LitStr, &'a LitStr)>,
+    /// Where the stack's state is kept, when not in a local file.
+    pub(crate) backend: Option<&'a LitStr>,
     pub(crate) inputs: Vec<Input<'a>>,
     pub(crate) lookups: Vec<Resource<'a>>,
     pub(crate) resources: Vec<Resource<'a>>,
@@ -62,7 +64,7 @@ pub(crate) struct Resource<'a> {
     pub(crate) depends_on: Vec<&'a Ident>,
 }
 
-const SETTINGS: [&str; 3] = ["name", "region", "default_tags"];
+const SETTINGS: [&str; 4] = ["name", "region", "default_tags", "backend"];
 /// The field that orders a resource after others without a reference.
 pub(crate) const DEPENDS_ON: &str = "depends_on";
 
@@ -72,7 +74,7 @@ pub(crate) const DEPENDS_ON: &str = "depends_on";
 /// can still be expanded next to the errors without causing new ones.
 pub(crate) fn check(stack: &StackDef) -> (Model<'_>, Option<syn::Error>) {
     let mut errors = Errors::default();
-    let (name, region, default_tags) = check_settings(stack, &mut errors);
+    let (name, region, default_tags, backend) = check_settings(stack, &mut errors);
     for export in &stack.exports {
         errors.spanned(
             &export.name,
@@ -84,6 +86,7 @@ pub(crate) fn check(stack: &StackDef) -> (Model<'_>, Option<syn::Error>) {
     model.name = name;
     model.region = region;
     model.default_tags = default_tags;
+    model.backend = backend;
     (model, errors.finish().err())
 }
 
@@ -264,6 +267,7 @@ fn check_body<'a>(
         uses: stack.uses.iter().collect(),
         exports: &stack.exports,
         default_tags: Vec::new(),
+        backend: None,
         inputs,
         lookups,
         resources,
@@ -368,10 +372,11 @@ type Settings<'a> = (
     Option<&'a LitStr>,
     Option<&'a LitStr>,
     Vec<(&'a LitStr, &'a LitStr)>,
+    Option<&'a LitStr>,
 );
 
 fn check_settings<'a>(stack: &'a StackDef, errors: &mut Errors) -> Settings<'a> {
-    let (mut name, mut region, mut tags) = (None, None, Vec::new());
+    let (mut name, mut region, mut tags, mut backend) = (None, None, Vec::new(), None);
     let mut seen: Vec<&Ident> = Vec::new();
     for setting in &stack.settings {
         if let Some(first) = seen.iter().find(|s| **s == &setting.key) {
@@ -390,6 +395,16 @@ fn check_settings<'a>(stack: &'a StackDef, errors: &mut Errors) -> Settings<'a> 
                 name = Some(s);
             }
             ("region", Value::Lit(Lit::Str(s))) => region = Some(s),
+            ("backend", Value::Lit(Lit::Str(s))) => {
+                if let Err(problem) = infra_schema::BackendUrl::parse(&s.value()) {
+                    errors.spanned(s, problem);
+                }
+                backend = Some(s);
+            }
+            ("backend", value) => errors.at(
+                value.span(),
+                "`backend` is a string literal: \"dynamodb://TABLE/KEY\" or \"file://PATH\"",
+            ),
             ("name" | "region", value) => errors.at(
                 value.span(),
                 format!(
@@ -428,7 +443,7 @@ fn check_settings<'a>(stack: &'a StackDef, errors: &mut Errors) -> Settings<'a> 
     if region.is_none() {
         errors.at(span, "the stack needs a region: `region = \"eu-west-2\";`");
     }
-    (name, region, tags)
+    (name, region, tags, backend)
 }
 
 /// Stack names go into tags and resource names: keep them to what every AWS

@@ -25,6 +25,7 @@ pub(crate) fn expand(model: &Model<'_>, errors: Option<&syn::Error>) -> TokenStr
         .default_tags
         .iter()
         .map(|(key, value)| quote!(__stack.default_tag(#key, #value);));
+    let backend = model.backend.map(|url| quote!(__stack.backend(#url);));
     let inputs = model.inputs.iter().map(|input| {
         let name = input.def.name.to_string();
         let marker = rust_type(&input.ty, input.def.ty.span());
@@ -58,6 +59,7 @@ pub(crate) fn expand(model: &Model<'_>, errors: Option<&syn::Error>) -> TokenStr
         #errors
         let mut __stack = ::infra::Stack::builder(#name, #region);
         #(#default_tags)*
+        #backend
         #(#inputs)*
         #(#lookups)*
         #(#uses)*

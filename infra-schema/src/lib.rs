@@ -355,3 +355,64 @@ pub fn find_by_type_name(type_name: &str) -> Option<&'static ResourceSchema> {
         .copied()
         .find(|schema| schema.type_name == type_name)
 }
+
+/// Where a stack's state is kept, as a stack's `backend` setting or the CLI's
+/// `--backend` flag names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendUrl {
+    /// `file://PATH`: a local JSON file.
+    File(String),
+    /// `dynamodb://TABLE/KEY`: items under `KEY` in the DynamoDB table `TABLE`.
+    DynamoDb {
+        /// The table.
+        table: String,
+        /// The key of this stack's items.
+        key: String,
+    },
+}
+
+impl BackendUrl {
+    /// Parses `file://PATH` or `dynamodb://TABLE/KEY`; the error says what is
+    /// expected.
+    ///
+    /// ```
+    /// use infra_schema::BackendUrl;
+    /// assert_eq!(
+    ///     BackendUrl::parse("dynamodb://infra-state/backend/prod"),
+    ///     Ok(BackendUrl::DynamoDb { table: "infra-state".into(), key: "backend/prod".into() })
+    /// );
+    /// assert!(BackendUrl::parse("s3://bucket/key").is_err());
+    /// ```
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err("`file://` needs a path: `file://state/prod.json`".to_owned());
+            }
+            return Ok(BackendUrl::File(path.to_owned()));
+        }
+        if let Some(rest) = url.strip_prefix("dynamodb://") {
+            let (table, key) = rest.split_once('/').unwrap_or((rest, ""));
+            let table_ok = (3..=255).contains(&table.len())
+                && table
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !table_ok {
+                return Err(format!(
+                    "`{table}` is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`)"
+                ));
+            }
+            if key.is_empty() {
+                return Err(
+                    "the state needs a key after the table: `dynamodb://TABLE/KEY`".to_owned(),
+                );
+            }
+            return Ok(BackendUrl::DynamoDb {
+                table: table.to_owned(),
+                key: key.to_owned(),
+            });
+        }
+        Err(format!(
+            "`{url}` is not a state backend: `file://PATH` or `dynamodb://TABLE/KEY`"
+        ))
+    }
+}
