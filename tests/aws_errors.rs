@@ -1,6 +1,7 @@
 //! An error AWS returns reaches the user with the resource's name in the stack,
 //! its type, the AWS operation, error code and message; what does not depend on
-//! the failed resource is still applied and recorded.
+//! the failed resource is still applied and recorded, and once the value is
+//! fixed the next apply finishes the job.
 
 mod common;
 
@@ -57,6 +58,21 @@ async fn aws_errors_name_the_resource_code_and_message() {
     let state = backend.load(&plan_stack()).expect("state loads");
     assert!(state.resources.contains_key("vpc") && state.resources.contains_key("logs"));
     assert!(!state.resources.contains_key("nowhere"));
+
+    // With the value fixed, the next apply finishes the job: only the subnet
+    // is left to create.
+    let fixed = infra::stack! {
+        name = "aws-errors";
+        region = "eu-west-2";
+        let vpc = ec2::Vpc { cidr_block: "10.70.0.0/16" };
+        let nowhere = ec2::Subnet { vpc_id: vpc.id, cidr_block: "10.70.1.0/24", availability_zone: "eu-west-2a" };
+        let logs = logs::LogGroup { name: "aws-errors", retention_in_days: 7 };
+    };
+    let engine = infra::Engine::new(fixed, AwsProvider::from_config(&config), backend.clone());
+    let plan = engine.plan().await.expect("plans");
+    assert_eq!(plan.summary().to_add, 1, "{}", plan.render());
+    engine.apply(&plan, &no_events).await.expect("applies");
+    assert!(!engine.plan().await.expect("plans").has_changes());
 
     let plan = engine.plan_destroy().await.expect("plans destroy");
     engine.apply(&plan, &no_events).await.expect("destroys");

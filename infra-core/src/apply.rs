@@ -145,6 +145,11 @@ pub async fn execute(
         });
     }
     let started = Instant::now();
+    if state.serial == 0 {
+        // The journal's steps chain to a state on disk: write the empty one
+        // first, so that the lineage they name is the one a crash leaves.
+        backend.save(&mut state, 0).await?;
+    }
     for name in &plan.vanished {
         if state.resources.contains_key(name) {
             let step = Step::Deleted {
