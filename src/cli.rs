@@ -478,6 +478,15 @@ fn print_event(event: &Event) {
                 elapsed.as_secs_f64()
             );
         }
+        Event::Progress {
+            resource,
+            action,
+            elapsed,
+        } => println!(
+            "{resource}: Still {}... [{}s elapsed]",
+            progressive(*action).to_lowercase(),
+            elapsed.as_secs()
+        ),
         Event::Failed {
             resource,
             action,

@@ -3,7 +3,8 @@
 //! outside is planned again; a saved plan is refused once the state moved on;
 //! two applies at once (local file and DynamoDB backends) — one runs, the other
 //! fails at once naming the holder; `force-unlock` frees a dead holder's lock;
-//! a corrupt state file is refused and its backup is intact.
+//! a corrupt state file is refused and its backup is intact; `import` adopts a
+//! resource made by hand, and the next plan shows only real differences.
 
 mod common;
 
@@ -297,4 +298,76 @@ async fn a_corrupt_state_is_refused_and_its_backup_is_intact() {
     std::fs::write(backend.path(), &backup).expect("restored");
     let plan = engine.plan_destroy().await.expect("plans destroy");
     engine.apply(&plan, &no_events).await.expect("destroys");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_adopts_an_existing_resource_and_plans_only_real_differences() {
+    let moto = common::shared();
+    let config = common::sdk_config(&moto.endpoint(), "us-east-2").await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    // Made by hand, before the stack existed: another retention, no tags.
+    logs.create_log_group()
+        .log_group_name("imported-logs")
+        .send()
+        .await
+        .expect("create");
+    logs.put_retention_policy()
+        .log_group_name("imported-logs")
+        .retention_in_days(3)
+        .send()
+        .await
+        .expect("retention");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stack = || {
+        infra::stack! {
+            name = "import";
+            region = "us-east-2";
+            let logs = logs::LogGroup { name: "imported-logs", retention_in_days: 7 };
+        }
+    };
+    let engine = Engine::new(
+        stack(),
+        AwsProvider::from_config(&config),
+        LocalState::new(dir.path().join("state.json")),
+    );
+    let error = engine
+        .import("nope", "imported-logs")
+        .await
+        .expect_err("not declared");
+    assert!(
+        error.to_string().contains("declares no resource `nope`"),
+        "{error}"
+    );
+    let error = engine
+        .import("logs", "no-such-group")
+        .await
+        .expect_err("not in AWS");
+    assert!(error.to_string().contains("no-such-group"), "{error}");
+
+    let record = engine
+        .import("logs", "imported-logs")
+        .await
+        .expect("imports");
+    assert_eq!(record.id, "imported-logs");
+    // Only what differs: the retention and the ownership tags, in place.
+    let plan = engine.plan().await.expect("plans");
+    let change = plan.change("logs").expect("planned");
+    assert_eq!(change.action, Action::Update, "{}", plan.render());
+    let mut fields: Vec<_> = change.fields.iter().map(|f| f.field.as_str()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["retention_in_days", "tags"], "{}", plan.render());
+    engine.apply(&plan, &no_events).await.expect("applies");
+    assert!(!engine.plan().await.expect("plans").has_changes());
+
+    let plan = engine.plan_destroy().await.expect("plans destroy");
+    engine.apply(&plan, &no_events).await.expect("destroys");
+    assert!(logs
+        .describe_log_groups()
+        .log_group_name_prefix("imported-logs")
+        .send()
+        .await
+        .expect("describe")
+        .log_groups()
+        .is_empty());
 }

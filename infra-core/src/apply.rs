@@ -15,6 +15,10 @@ use crate::provider::{Provider, ProviderError, ResourceRequest};
 use crate::state::{Intent, ResourceState, State, StateBackend, StateError, Step};
 use crate::walk::{walk, Outcome};
 
+/// How often an operation still in flight is reported ([`Event::Progress`]),
+/// unless [`ApplyOptions::progress_every`] says otherwise.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
 /// How many resources apply works on at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
@@ -37,6 +41,17 @@ pub enum Event {
         /// The id AWS gave it (empty for a deletion).
         id: String,
         /// How long it took.
+        elapsed: Duration,
+    },
+    /// Work on a resource is still going on (every [`PROGRESS_EVERY`] by
+    /// default): a load
+    /// balancer becoming active, an Auto Scaling group draining.
+    Progress {
+        /// The resource's name in the stack.
+        resource: String,
+        /// What is being done.
+        action: Action,
+        /// How long it has taken so far.
         elapsed: Duration,
     },
     /// Work on a resource failed.
@@ -123,15 +138,34 @@ fn plural(n: usize) -> String {
     }
 }
 
+/// How an apply runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// How many resources are worked on at once (at least one).
+    pub concurrency: usize,
+    /// How often an operation still in flight is reported.
+    pub progress_every: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            progress_every: PROGRESS_EVERY,
+        }
+    }
+}
+
 /// Executes `plan` against `provider`, recording every step in `backend`.
 pub async fn execute(
     plan: &Plan,
     provider: &dyn Provider,
     backend: &dyn StateBackend,
     mut state: State,
-    concurrency: usize,
+    options: ApplyOptions,
     on_event: &(dyn Fn(&Event) + Sync),
 ) -> Result<ApplyReport, ApplyError> {
+    let concurrency = options.concurrency.max(1);
     if state.serial == 0 && plan.serial == 0 {
         // No state was ever written: the plan's lineage, drawn when it was made
         // from the same empty state, becomes the state's.
@@ -164,6 +198,7 @@ pub async fn execute(
         provider,
         backend,
         state: tokio::sync::Mutex::new(state),
+        progress_every: options.progress_every,
         on_event,
         failures: Mutex::new(Vec::new()),
         done: Mutex::new(Vec::new()),
@@ -302,6 +337,7 @@ struct Run<'a> {
     backend: &'a dyn StateBackend,
     /// Held across each journal write, so steps chain in order.
     state: tokio::sync::Mutex<State>,
+    progress_every: Duration,
     on_event: &'a (dyn Fn(&Event) + Sync),
     failures: Mutex<Vec<ResourceFailure>>,
     done: Mutex<Vec<(String, Action)>>,
@@ -337,13 +373,16 @@ impl Run<'_> {
         }
         self.started(name, Action::Delete);
         let started = Instant::now();
-        self.provider
-            .delete(&prior.type_name, &prior.id)
-            .await
-            .map_err(|error| StepError {
-                action: Action::Delete,
-                error,
-            })?;
+        self.with_progress(
+            name,
+            Action::Delete,
+            self.provider.delete(&prior.type_name, &prior.id),
+        )
+        .await
+        .map_err(|error| StepError {
+            action: Action::Delete,
+            error,
+        })?;
         self.persist(Step::Deleted {
             resource: name.to_owned(),
         })
@@ -386,9 +425,12 @@ impl Run<'_> {
         let started = Instant::now();
         let observed = match (&change.prior, action) {
             (Some(prior), Action::Update) => {
-                self.provider
-                    .update(&prior.id, &prior.inputs, request)
-                    .await
+                self.with_progress(
+                    name,
+                    action,
+                    self.provider.update(&prior.id, &prior.inputs, request),
+                )
+                .await
             }
             _ => {
                 // Recorded before AWS is asked: if the run dies before the
@@ -408,7 +450,8 @@ impl Run<'_> {
                         error: unrecorded(),
                     }));
                 }
-                self.create_or_adopt(request).await
+                self.with_progress(name, action, self.create_or_adopt(request))
+                    .await
             }
         }
         .map_err(|error| Some(StepError { action, error }))?;
@@ -425,6 +468,29 @@ impl Run<'_> {
         })
         .await;
         Ok(Some((action, record, started.elapsed())))
+    }
+
+    /// Runs `work`, reporting it every `progress_every` while it goes on.
+    async fn with_progress<T>(
+        &self,
+        name: &str,
+        action: Action,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let started = Instant::now();
+        let every = self.progress_every.max(Duration::from_millis(1));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let mut work = std::pin::pin!(work);
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = ticks.tick() => (self.on_event)(&Event::Progress {
+                    resource: name.to_owned(),
+                    action,
+                    elapsed: started.elapsed(),
+                }),
+            }
+        }
     }
 
     /// Makes `step` durable and applies it to the run's state. A failure is kept

@@ -2,10 +2,11 @@
 //! user does with them: plan, apply, destroy.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::apply::{self, ApplyError, ApplyReport, Event, DEFAULT_CONCURRENCY};
+use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Event};
 use std::collections::BTreeMap;
 
 use crate::model::{Stack, StackError};
@@ -77,7 +78,7 @@ pub struct Engine {
     stack: Stack,
     provider: Arc<dyn Provider>,
     backend: Arc<dyn StateBackend>,
-    concurrency: usize,
+    options: ApplyOptions,
     refresh: bool,
     inputs: BTreeMap<String, String>,
 }
@@ -94,7 +95,7 @@ impl Engine {
             stack,
             provider: Arc::new(provider),
             backend: Arc::new(backend),
-            concurrency: DEFAULT_CONCURRENCY,
+            options: ApplyOptions::default(),
             refresh: true,
             inputs: BTreeMap::new(),
         }
@@ -102,7 +103,14 @@ impl Engine {
 
     /// Works on at most `limit` resources at once (at least one).
     pub fn with_concurrency(mut self, limit: usize) -> Self {
-        self.concurrency = limit.max(1);
+        self.options.concurrency = limit.max(1);
+        self
+    }
+
+    /// Reports an operation still in flight every `every` (10 s by default), as
+    /// [`Event::Progress`].
+    pub fn with_progress_every(mut self, every: Duration) -> Self {
+        self.options.progress_every = every;
         self
     }
 
@@ -199,12 +207,46 @@ impl Engine {
                 self.provider.as_ref(),
                 self.backend.as_ref(),
                 state,
-                self.concurrency,
+                self.options,
                 on_event,
             )
             .await?)
         })
         .await
+    }
+
+    /// Executes `plan` as [`Engine::apply`] does, and hands out its events as a
+    /// stream, for programs that render or forward them (a progress UI, a chat
+    /// bot, CI logs). The stream ends when the apply does; drive both at once.
+    ///
+    /// ```no_run
+    /// # async fn run(engine: infra_core::Engine) -> Result<(), infra_core::EngineError> {
+    /// use futures::StreamExt;
+    ///
+    /// let plan = engine.plan().await?;
+    /// let (events, applying) = engine.apply_events(&plan);
+    /// let (report, ()) = futures::join!(applying, events.for_each(|event| async move {
+    ///     println!("{event:?}");
+    /// }));
+    /// println!("done in {:?}", report?.elapsed);
+    /// # Ok(()) }
+    /// ```
+    pub fn apply_events<'a>(
+        &'a self,
+        plan: &'a Plan,
+    ) -> (
+        futures::channel::mpsc::UnboundedReceiver<Event>,
+        impl std::future::Future<Output = Result<ApplyReport, EngineError>> + 'a,
+    ) {
+        let (sender, receiver) = futures::channel::mpsc::unbounded();
+        let applying = async move {
+            // A receiver dropped early only means nobody listens any more.
+            let forward = move |event: &Event| {
+                let _ = sender.unbounded_send(event.clone());
+            };
+            self.apply(plan, &forward).await
+        };
+        (receiver, applying)
     }
 
     /// Adopts the existing AWS resource `id` as the stack's resource `name`
@@ -370,7 +412,7 @@ impl Engine {
                     .map_err(failed)?;
                 Ok::<_, EngineError>((lookup.name().to_owned(), values))
             })
-            .buffer_unordered(self.concurrency)
+            .buffer_unordered(self.options.concurrency)
             .try_collect()
             .await
     }
@@ -395,7 +437,7 @@ impl Engine {
                             error: Box::new(error),
                         })
                 })
-                .buffer_unordered(self.concurrency)
+                .buffer_unordered(self.options.concurrency)
                 .try_collect()
                 .await?;
             let mut vanished = Vec::new();

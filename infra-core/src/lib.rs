@@ -40,7 +40,7 @@ pub mod state;
 pub mod types;
 mod walk;
 
-pub use apply::{ApplyError, ApplyReport, Event};
+pub use apply::{ApplyError, ApplyOptions, ApplyReport, Event};
 pub use engine::{Engine, EngineError};
 pub use model::{Expr, Reference, ResourceDecl, Stack, StackBuilder, StackError, Value};
 pub use plan::{Action, Plan, PlanError, Planned};
