@@ -371,3 +371,114 @@ async fn import_adopts_an_existing_resource_and_plans_only_real_differences() {
         .log_groups()
         .is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replacement_creates_first_where_names_allow() {
+    let moto = common::shared();
+    let config = common::sdk_config(&moto.endpoint(), "us-east-2").await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backend = LocalState::new(dir.path().join("state.json"));
+    let stack = |cidr: &str| {
+        // The VPC's CIDR forces its replacement, which cascades to the subnet
+        // (its VPC changes) and the security group (likewise); the log group
+        // keeps its fixed name and is only updated.
+        let mut builder = infra::Stack::builder("create-first", "us-east-2");
+        builder
+            .resource("vpc", "ec2::Vpc")
+            .expect("in catalog")
+            .set("cidr_block", cidr);
+        builder
+            .resource("subnet", "ec2::Subnet")
+            .expect("in catalog")
+            .set(
+                "vpc_id",
+                infra::types::Ref::<infra::types::ec2::VpcId>::new("vpc", "id"),
+            )
+            .set("cidr_block", cidr.replace(".0.0/16", ".1.0/24").as_str());
+        builder
+            .resource("web", "ec2::SecurityGroup")
+            .expect("in catalog")
+            .set("name", "create-first-web")
+            .set(
+                "vpc_id",
+                infra::types::Ref::<infra::types::ec2::VpcId>::new("vpc", "id"),
+            );
+        builder.build().expect("valid")
+    };
+    let engine = |cidr| {
+        Engine::new(
+            stack(cidr),
+            AwsProvider::from_config(&config),
+            backend.clone(),
+        )
+    };
+    let plan = engine("10.82.0.0/16").plan().await.expect("plans");
+    engine("10.82.0.0/16")
+        .apply(&plan, &no_events)
+        .await
+        .expect("applies");
+    let before = engine("10.82.0.0/16").state().await.expect("state");
+
+    let plan = engine("10.83.0.0/16").plan().await.expect("plans");
+    for name in ["vpc", "subnet", "web"] {
+        let change = plan.change(name).expect("planned");
+        assert_eq!(change.action, Action::Replace, "{}", plan.render());
+        assert!(change.create_before_destroy, "{name}: {}", plan.render());
+    }
+    assert!(
+        plan.render()
+            .contains("+/- resource \"aws_ec2_vpc\" \"vpc\""),
+        "{}",
+        plan.render()
+    );
+    let events = std::sync::Mutex::new(Vec::new());
+    let record = |event: &infra::Event| {
+        if let infra::Event::Started { resource, action } = event {
+            events
+                .lock()
+                .expect("events")
+                .push((resource.clone(), *action));
+        }
+    };
+    // moto refuses to delete a VPC that still holds a subnet or a group: the
+    // old ones must go in the right order, after the new ones exist.
+    engine("10.83.0.0/16")
+        .apply(&plan, &record)
+        .await
+        .expect("applies");
+    let events = events.into_inner().expect("events");
+    let position = |resource: &str| {
+        events
+            .iter()
+            .position(|(r, _)| r == resource)
+            .unwrap_or_else(|| panic!("{resource} in {events:?}"))
+    };
+    assert!(position("vpc") < position("subnet (deposed)"));
+    assert!(position("subnet") < position("subnet (deposed)"));
+    assert!(position("subnet (deposed)") < position("vpc (deposed)"));
+    assert!(position("web (deposed)") < position("vpc (deposed)"));
+
+    let after = engine("10.83.0.0/16").state().await.expect("state");
+    assert!(after.deposed.is_empty());
+    assert_ne!(after.resources["vpc"].id, before.resources["vpc"].id);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(common::tag_filter("infra:stack", "create-first"))
+        .send()
+        .await
+        .expect("vpcs");
+    let ids: Vec<_> = vpcs.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
+    assert_eq!(ids, [after.resources["vpc"].id.as_str()]);
+    assert!(!engine("10.83.0.0/16")
+        .plan()
+        .await
+        .expect("plans")
+        .has_changes());
+
+    let plan = engine("10.83.0.0/16").plan_destroy().await.expect("plans");
+    engine("10.83.0.0/16")
+        .apply(&plan, &no_events)
+        .await
+        .expect("destroys");
+}

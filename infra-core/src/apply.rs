@@ -210,7 +210,9 @@ pub async fn execute(
     let deleting: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .filter(|c| {
+            c.action == Action::Delete || (c.action == Action::Replace && !c.create_before_destroy)
+        })
         .collect();
     let mut waits: BTreeMap<&str, Vec<&str>> = deleting
         .iter()
@@ -253,7 +255,7 @@ pub async fn execute(
             )
         })
         .collect();
-    walk(
+    let built = walk(
         &building,
         concurrency,
         |name| run.build(name, failed_deletes.contains(name)),
@@ -263,6 +265,51 @@ pub async fn execute(
             // Its deletion failed, and was reported then.
             Err(None) => {}
         },
+    )
+    .await;
+
+    // Phase 3: the old objects of resources replaced new-first (and any an
+    // earlier apply left), once what used them uses the new ones; dependents
+    // first. One whose dependents did not all switch over is kept for later.
+    let unfinished: BTreeSet<&str> = built
+        .iter()
+        .filter(|(_, outcome)| !matches!(outcome, Outcome::Done(_)))
+        .map(|(name, _)| *name)
+        .collect();
+    let deposed: Vec<(String, ResourceState)> = run
+        .state
+        .lock()
+        .await
+        .deposed
+        .iter()
+        .map(|(name, record)| (name.clone(), record.clone()))
+        .collect();
+    let deletable: Vec<&(String, ResourceState)> = deposed
+        .iter()
+        .filter(|(name, _)| {
+            !unfinished.contains(name.as_str())
+                && !plan
+                    .changes
+                    .iter()
+                    .any(|c| unfinished.contains(c.name.as_str()) && c.dependencies.contains(name))
+        })
+        .collect();
+    let waits: BTreeMap<&str, Vec<&str>> = deletable
+        .iter()
+        .map(|(name, _)| {
+            let dependents = deletable
+                .iter()
+                .filter(|(_, other)| other.dependencies.contains(name))
+                .map(|(other, _)| other.as_str())
+                .collect();
+            (name.as_str(), dependents)
+        })
+        .collect();
+    walk(
+        &waits,
+        concurrency,
+        |name| run.delete_deposed(name, &deposed),
+        |name, result| run.record_deposed(name, result),
     )
     .await;
 
@@ -312,6 +359,11 @@ pub async fn execute(
     } else {
         Err(ApplyError::Failed { failures, report })
     }
+}
+
+/// How events and reports name the deposed old object of `name`.
+fn deposed_name(name: &str) -> String {
+    format!("{name} (deposed)")
 }
 
 /// The error of a step that could not start because the state cannot be written.
@@ -390,6 +442,78 @@ impl Run<'_> {
         Ok(Some((Action::Delete, prior.clone(), started.elapsed())))
     }
 
+    /// Deletes the deposed old object of `name`.
+    async fn delete_deposed(
+        &self,
+        name: &str,
+        deposed: &[(String, ResourceState)],
+    ) -> Result<Duration, ProviderError> {
+        let Some((_, old)) = deposed.iter().find(|(n, _)| n == name) else {
+            return Ok(Duration::ZERO);
+        };
+        if self.cannot_record() {
+            return Err(unrecorded());
+        }
+        (self.on_event)(&Event::Started {
+            resource: deposed_name(name),
+            action: Action::Delete,
+        });
+        let started = Instant::now();
+        self.with_progress(
+            &deposed_name(name),
+            Action::Delete,
+            self.provider.delete(&old.type_name, &old.id),
+        )
+        .await?;
+        self.persist(Step::DeposedDeleted {
+            resource: name.to_owned(),
+        })
+        .await;
+        Ok(started.elapsed())
+    }
+
+    /// Reports the deletion of a deposed object.
+    fn record_deposed(&self, name: &str, result: &Result<Duration, ProviderError>) {
+        let resource = deposed_name(name);
+        match result {
+            Ok(elapsed) => {
+                self.done
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((resource.clone(), Action::Delete));
+                (self.on_event)(&Event::Finished {
+                    resource,
+                    action: Action::Delete,
+                    id: String::new(),
+                    elapsed: *elapsed,
+                });
+            }
+            Err(error) => {
+                (self.on_event)(&Event::Failed {
+                    resource: resource.clone(),
+                    action: Action::Delete,
+                    error: error.to_string(),
+                });
+                let type_name = self
+                    .plan
+                    .changes
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map(|c| c.type_name.clone())
+                    .unwrap_or_default();
+                self.failures
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(ResourceFailure {
+                        resource,
+                        type_name,
+                        action: Action::Delete,
+                        error: error.clone(),
+                    });
+            }
+        }
+    }
+
     /// Creates or updates `name`; `Err(None)` when it cannot start because the
     /// deletion it needed failed (already reported).
     async fn build(
@@ -433,6 +557,21 @@ impl Run<'_> {
                 .await
             }
             _ => {
+                // Replaced new-first: the old object is kept aside (and
+                // deleted in phase 3), and never adopted as the new one.
+                if change.prior.is_some() && change.create_before_destroy {
+                    self.persist(Step::Deposed {
+                        resource: name.to_owned(),
+                    })
+                    .await;
+                }
+                let old_id = self
+                    .state
+                    .lock()
+                    .await
+                    .deposed
+                    .get(name)
+                    .map(|old| old.id.clone());
                 // Recorded before AWS is asked: if the run dies before the
                 // result is written, the next plan looks for what it made.
                 self.persist(Step::Intent {
@@ -450,8 +589,12 @@ impl Run<'_> {
                         error: unrecorded(),
                     }));
                 }
-                self.with_progress(name, action, self.create_or_adopt(request))
-                    .await
+                self.with_progress(
+                    name,
+                    action,
+                    self.create_or_adopt(request, old_id.as_deref()),
+                )
+                .await
             }
         }
         .map_err(|error| Some(StepError { action, error }))?;
@@ -523,8 +666,11 @@ impl Run<'_> {
     async fn create_or_adopt(
         &self,
         request: ResourceRequest<'_>,
+        old_id: Option<&str>,
     ) -> Result<crate::provider::Observed, ProviderError> {
         match self.provider.find(request).await? {
+            // The object being replaced carries the same ownership tags.
+            Some(found) if Some(found.id.as_str()) == old_id => self.provider.create(request).await,
             Some(found) => {
                 tracing::info!(
                     resource = request.name,

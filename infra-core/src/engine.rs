@@ -364,6 +364,13 @@ impl Engine {
                         id: "(interrupted create)".to_owned(),
                         error: Box::new(error),
                     })?;
+            // The old object of a resource replaced new-first has the same tags.
+            let found = found.filter(|observed| {
+                state
+                    .deposed
+                    .get(name)
+                    .is_none_or(|old| old.id != observed.id)
+            });
             match found {
                 Some(observed) => {
                     tracing::info!(resource = %name, id = %observed.id, "found what an interrupted apply created");

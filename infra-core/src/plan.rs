@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
+use infra_schema::catalog::Replacement;
 use infra_schema::ValueType;
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +92,11 @@ pub struct ResourceChange {
     pub dependencies: Vec<String>,
     /// The resource as refreshed before planning, when it exists.
     pub prior: Option<ResourceState>,
+    /// For a replacement: the new resource is created first and the old one
+    /// deleted once its dependents use the new one; otherwise (a fixed name or
+    /// slot forbids two at once) the old one is deleted first.
+    #[serde(default)]
+    pub create_before_destroy: bool,
 }
 
 impl ResourceChange {
@@ -148,6 +154,10 @@ pub struct Plan {
     /// The lookups' values as read for this plan; apply uses these.
     #[serde(default)]
     pub lookups: LookupValues,
+    /// Resources replaced by an earlier apply whose old object is still to be
+    /// deleted (that apply stopped before it could): apply deletes them.
+    #[serde(default)]
+    pub deposed: Vec<String>,
 }
 
 /// One output's change.
@@ -224,6 +234,7 @@ impl Plan {
                 Action::NoOp => {}
             }
         }
+        summary.to_destroy += self.deposed.len();
         summary
     }
 
@@ -232,6 +243,7 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
             || !self.vanished.is_empty()
+            || !self.deposed.is_empty()
             || !self.output_changes.is_empty()
     }
 
@@ -248,7 +260,7 @@ impl Plan {
             .iter()
             .filter(|c| c.action != Action::NoOp)
             .collect();
-        if pending.is_empty() && self.output_changes.is_empty() {
+        if pending.is_empty() && self.output_changes.is_empty() && self.deposed.is_empty() {
             out.push_str("No changes. Your infrastructure matches the configuration.\n");
             return out;
         }
@@ -263,7 +275,7 @@ impl Plan {
                 let what = match action {
                     Action::Create => "create",
                     Action::Update => "update in-place",
-                    Action::Replace => "destroy and then create replacement",
+                    Action::Replace => "replace (-/+ destroy first, +/- create first)",
                     _ => "destroy",
                 };
                 let _ = writeln!(out, "  {:>3} {what}", action.symbol());
@@ -275,6 +287,12 @@ impl Plan {
         for change in pending {
             out.push('\n');
             render_change(&mut out, change);
+        }
+        for name in &self.deposed {
+            let _ = writeln!(
+                out,
+                "\n  # {name} (deposed object) will be destroyed: an earlier apply replaced it and stopped before deleting the old one"
+            );
         }
         if !self.output_changes.is_empty() {
             out.push_str("\nChanges to Outputs:\n");
@@ -313,12 +331,17 @@ fn render_change(out: &mut String, change: &ResourceChange) {
         Action::Create => "will be created".to_owned(),
         Action::Update => "will be updated in-place".to_owned(),
         Action::Replace => format!(
-            "must be replaced ({} forces replacement)",
+            "must be replaced ({} forces replacement; {})",
             change
                 .replacement_causes()
                 .map(|f| format!("`{f}`"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if change.create_before_destroy {
+                "the new one is created first"
+            } else {
+                "the old one is destroyed first"
+            }
         ),
         Action::Delete => "will be destroyed".to_owned(),
         Action::NoOp => "is unchanged".to_owned(),
@@ -327,7 +350,11 @@ fn render_change(out: &mut String, change: &ResourceChange) {
     let _ = writeln!(
         out,
         "  {} resource \"{}\" \"{}\" {{",
-        change.action.symbol(),
+        if change.create_before_destroy {
+            "+/-"
+        } else {
+            change.action.symbol()
+        },
         change.type_name,
         change.name
     );
@@ -562,6 +589,8 @@ pub fn diff_with_lookups(
             fresh.insert(name);
         }
         planned.insert(name, after);
+        let create_before_destroy =
+            action == Action::Replace && creates_first(schema.type_name, &fields);
         changes.push(ResourceChange {
             name: name.to_owned(),
             type_name: schema.type_name.to_owned(),
@@ -574,6 +603,7 @@ pub fn diff_with_lookups(
                 .map(str::to_owned)
                 .collect(),
             prior: prior.cloned(),
+            create_before_destroy,
         });
     }
 
@@ -591,6 +621,7 @@ pub fn diff_with_lookups(
             desired: BTreeMap::new(),
             dependencies: prior.dependencies.clone(),
             prior: Some(prior.clone()),
+            create_before_destroy: false,
         });
     }
 
@@ -625,7 +656,21 @@ pub fn diff_with_lookups(
         outputs,
         output_changes,
         lookups: lookups.clone(),
+        deposed: state.deposed.keys().cloned().collect(),
     })
+}
+
+/// Whether a replacement of a `type_name` whose changing fields are `fields`
+/// can create the new resource before deleting the old (see
+/// [`infra_schema::catalog::REPLACEMENTS`]).
+fn creates_first(type_name: &str, fields: &[FieldChange]) -> bool {
+    match infra_schema::catalog::replacement(type_name) {
+        Replacement::CreateFirst => true,
+        Replacement::CreateFirstIfChanged(identity) => fields
+            .iter()
+            .any(|change| identity.contains(&change.field.as_str())),
+        Replacement::DestroyFirst => false,
+    }
 }
 
 /// Whether the recorded value `before` and the planned `after` mean the same
@@ -729,12 +774,14 @@ pub fn destroy(state: &State) -> Plan {
                 desired: BTreeMap::new(),
                 dependencies: prior.dependencies.clone(),
                 prior: Some(prior.clone()),
+                create_before_destroy: false,
             })
             .collect(),
         vanished: Vec::new(),
         outputs: BTreeMap::new(),
         output_changes: removed_outputs(state, &BTreeMap::new()),
         lookups: BTreeMap::new(),
+        deposed: state.deposed.keys().cloned().collect(),
     }
 }
 

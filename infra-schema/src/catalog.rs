@@ -17,6 +17,7 @@ mod iam;
 mod logs;
 /// Lookups, apart from resources: `catalog::lookup::SSM_PARAMETER`.
 pub mod lookup;
+mod replacement;
 
 pub use applicationautoscaling::*;
 pub use autoscaling::*;
@@ -29,6 +30,7 @@ pub use elbv2::*;
 pub use hidden::{HiddenDependency, HIDDEN_DEPENDENCIES};
 pub use iam::*;
 pub use logs::*;
+pub use replacement::{replacement, Replacement, REPLACEMENTS};
 
 use crate::{FieldSchema, Presence, ResourceSchema, ValueType};
 

@@ -48,6 +48,11 @@ pub struct State {
     /// The stack's outputs, as of the last apply.
     #[serde(default)]
     pub outputs: BTreeMap<String, Value>,
+    /// Old objects of resources replaced new-first, still to be deleted: the
+    /// apply that replaced them records them here before it creates the new one,
+    /// and deletes them once nothing uses them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deposed: BTreeMap<String, ResourceState>,
     /// Creates that started and were never recorded as done: the run died
     /// between the two. The next plan looks for each resource by its ownership
     /// tags and name, records it if AWS made it, and forgets the intent.
@@ -108,6 +113,17 @@ pub enum Step {
         /// The resource's name in the stack.
         resource: String,
     },
+    /// A resource about to be replaced new-first: its current record becomes
+    /// deposed, deleted after the new one is in use.
+    Deposed {
+        /// The resource's name in the stack.
+        resource: String,
+    },
+    /// A deposed object was deleted.
+    DeposedDeleted {
+        /// The resource's name in the stack.
+        resource: String,
+    },
     /// A resource was deleted (or found deleted).
     Deleted {
         /// The resource's name in the stack.
@@ -133,6 +149,7 @@ impl State {
             region: stack.region().to_owned(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            deposed: BTreeMap::new(),
             pending: BTreeMap::new(),
         }
     }
@@ -154,6 +171,14 @@ impl State {
             Step::Recorded { resource, record } => {
                 self.pending.remove(&resource);
                 self.resources.insert(resource, record);
+            }
+            Step::Deposed { resource } => {
+                if let Some(record) = self.resources.remove(&resource) {
+                    self.deposed.insert(resource, record);
+                }
+            }
+            Step::DeposedDeleted { resource } => {
+                self.deposed.remove(&resource);
             }
             Step::Abandoned { resource } => {
                 self.pending.remove(&resource);
