@@ -313,6 +313,69 @@ fn plans_offline_then_applies_and_destroys_against_moto() {
         (0, 0, 0),
         "left after destroy: {tables:?}"
     );
+
+    // A saved plan: `plan --out`, then `apply FILE` does exactly that, once.
+    let saved = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["plan", "--out", "saved.plan.json", state[0], state[1]],
+    );
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    assert!(
+        text(&saved.stderr).contains("apply saved.plan.json"),
+        "{}",
+        text(&saved.stderr)
+    );
+    let json = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["plan", "--json", state[0], state[1]],
+    );
+    let document: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("plan --json prints JSON");
+    assert_eq!(document["format_version"], 1);
+    assert_eq!(document["summary"]["to_add"], 4);
+    let applied = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["apply", "saved.plan.json", state[0], state[1]],
+    );
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}{}",
+        text(&applied.stdout),
+        text(&applied.stderr)
+    );
+    let stale = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["apply", "saved.plan.json", state[0], state[1]],
+    );
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        text(&stale.stderr).contains("the plan is stale"),
+        "{}",
+        text(&stale.stderr)
+    );
+    let (vpcs, _, _) = runtime.block_on(stack_resources(&endpoint));
+    assert_eq!(vpcs, 1, "the stale plan created nothing more");
+    let destroy = run(
+        &binary,
+        dir.path(),
+        &endpoint,
+        true,
+        &["destroy", "--auto-approve", state[0], state[1]],
+    );
+    assert_eq!(destroy.status.code(), Some(0), "{}", text(&destroy.stderr));
 }
 
 /// How many VPCs and subnets carry the stack's ownership tag, and which tables exist.
