@@ -2,7 +2,8 @@
 //! recording proxy that sits between the AWS SDK and it.
 //!
 //! Include it from a test file with `mod common;`, then use [`Moto`],
-//! [`shared`], [`sdk_config`] and [`RecordingProxy`].
+//! [`shared`], [`sdk_config`], [`RecordingProxy`] and
+//! [`CborProxy`] (for CloudWatch, whose SDK client speaks a protocol moto lacks).
 //!
 //! `moto_server` is found through the `MOTO_SERVER` environment variable (an
 //! absolute path), else on `PATH`. `bash scripts/test.sh` installs the pinned
@@ -17,9 +18,11 @@
 // in that binary.
 #![allow(dead_code, unused_imports)]
 
+pub(crate) mod cbor_proxy;
 pub(crate) mod moto;
 pub(crate) mod proxy;
 
+pub(crate) use cbor_proxy::CborProxy;
 pub(crate) use moto::{sdk_config, shared, Moto};
 pub(crate) use proxy::RecordingProxy;
 

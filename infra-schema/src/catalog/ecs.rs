@@ -191,7 +191,9 @@ pub static ECS_PORT_MAPPING: BlockSchema = BlockSchema {
             },
             presence: Presence::Default(Literal::Int(0)),
             forces_replacement: false,
-            doc: "The host port; `0` picks a free one (dynamic port mapping, bridge mode).",
+            doc: "The host port; `0` picks a free one (dynamic port mapping, bridge mode). \
+                  In `Awsvpc` and `Host` modes the host port is the container port: leave it \
+                  at `0`.",
         },
         FieldSchema {
             name: "protocol",
@@ -338,14 +340,15 @@ pub static ECS_TASK_DEFINITION: ResourceSchema = ResourceSchema {
             ty: ValueType::String,
             presence: Presence::Optional,
             forces_replacement: true,
-            doc: "The task's CPU units, such as `256` or `1 vCPU`.",
+            doc: "The task's CPU units, such as `256` (`1024` is one vCPU); a number, as \
+                  AWS stores it.",
         },
         FieldSchema {
             name: "memory",
             ty: ValueType::String,
             presence: Presence::Optional,
             forces_replacement: true,
-            doc: "The task's memory, such as `512` (MiB) or `1 GB`.",
+            doc: "The task's memory in MiB, such as `512`; a number, as AWS stores it.",
         },
         FieldSchema {
             name: "container_definitions",
@@ -433,7 +436,8 @@ pub static ECS_SERVICE: ResourceSchema = ResourceSchema {
             ty: ValueType::String,
             presence: Presence::Required,
             forces_replacement: true,
-            doc: "The cluster the service runs in, by name or ARN.",
+            doc: "The ARN of the cluster the service runs in (`cluster.arn`), the form AWS \
+                  reports.",
         },
         FieldSchema {
             name: "task_definition",

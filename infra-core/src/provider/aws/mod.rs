@@ -12,12 +12,24 @@ use std::collections::BTreeMap;
 use crate::model::Value;
 use crate::provider::{Observed, Provider, ProviderError, ResourceRequest};
 
+#[cfg(feature = "applicationautoscaling")]
+pub(crate) mod applicationautoscaling;
+#[cfg(feature = "autoscaling")]
+pub(crate) mod autoscaling;
+#[cfg(feature = "cloudwatch")]
+pub(crate) mod cloudwatch;
 #[cfg(feature = "dynamodb")]
 pub(crate) mod dynamodb;
 #[cfg(feature = "ec2")]
 pub(crate) mod ec2;
 #[cfg(feature = "ecr")]
 pub(crate) mod ecr;
+#[cfg(feature = "ecs")]
+pub(crate) mod ecs;
+#[cfg(feature = "elbv2")]
+pub(crate) mod elbv2;
+#[cfg(feature = "iam")]
+pub(crate) mod iam;
 #[cfg(feature = "logs")]
 pub(crate) mod logs;
 #[cfg(feature = "ssm")]
@@ -217,6 +229,21 @@ resource_types! {
     "dynamodb" => dynamodb: [dynamodb::table]
     "ecr" => ecr: [ecr]
     "logs" => logs: [logs]
+    "ecs" => ecs: [
+        ecs::cluster,
+        ecs::capacity_provider,
+        ecs::cluster_capacity_providers,
+        ecs::task_definition,
+        ecs::service,
+    ]
+    "autoscaling" => autoscaling: [autoscaling::group, autoscaling::policy]
+    "cloudwatch" => cloudwatch: [cloudwatch]
+    "applicationautoscaling" => applicationautoscaling: [
+        applicationautoscaling::scalable_target,
+        applicationautoscaling::target_tracking_policy,
+    ]
+    "iam" => iam: [iam::role, iam::instance_profile]
+    "elbv2" => elbv2: [elbv2::load_balancer, elbv2::target_group, elbv2::listener]
 }
 
 impl AwsProvider {
