@@ -24,9 +24,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod output;
+
+use output::{colour_plan, Progress};
+
 use crate::provider::aws::AwsProvider;
 use crate::state::DynamoDbState;
-use crate::{Action, Engine, Event, LocalState, Plan, Stack};
+use crate::{Action, Engine, LocalState, Plan, Stack};
 use infra_schema::BackendUrl;
 
 /// Plan, apply and destroy this stack on AWS.
@@ -72,12 +76,36 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show what apply would change (the default)
+    #[command(after_help = "Examples:\n  \
+        backend_stack plan\n  \
+        backend_stack plan --detailed-exitcode      # exit 2 when there are changes (CI)\n  \
+        backend_stack plan --out release.plan       # save it, then: apply release.plan\n  \
+        backend_stack plan --json | jq .summary\n  \
+        backend_stack plan --refresh=false          # offline: compare with the state only\n  \
+        backend_stack plan --var desired_count=4")]
     Plan(PlanArgs),
     /// Create or update the stack's resources to match the declaration
+    #[command(after_help = "Examples:\n  \
+        backend_stack apply                         # shows the plan, asks for `yes`\n  \
+        backend_stack apply --auto-approve\n  \
+        backend_stack apply release.plan            # exactly a saved plan\n  \
+        backend_stack apply --var image_uri=123456789012.dkr.ecr.eu-west-2.amazonaws.com/app:v2")]
     Apply(ApplyArgs),
     /// Delete every resource the stack created
+    #[command(after_help = "Examples:\n  \
+        backend_stack destroy\n  \
+        backend_stack destroy --auto-approve --state prod.infra-state.json")]
     Destroy(ApplyArgs),
+    /// Check the stack and the input values, offline: no AWS call
+    #[command(after_help = "Examples:\n  \
+        backend_stack validate\n  \
+        backend_stack validate --var desired_count=3")]
+    Validate,
     /// Print the outputs recorded by the last apply (all, or the one named)
+    #[command(after_help = "Examples:\n  \
+        backend_stack output\n  \
+        backend_stack output alb_dns_name           # bare value, for scripts\n  \
+        backend_stack output --json")]
     Output {
         /// The output to print, alone and unquoted
         name: Option<String>,
@@ -94,12 +122,18 @@ enum Command {
         id: String,
     },
     /// Release the state lock of a run that died holding it
-    #[command(name = "force-unlock")]
+    #[command(
+        name = "force-unlock",
+        after_help = "Example:\n  backend_stack force-unlock 5f0c9e1a-2b7d-4c1e-9a43-0d2f6b8e7c11 --backend dynamodb://infra-state/prod"
+    )]
     ForceUnlock {
         /// The lock id, as the error that found it held printed it
         lock_id: String,
     },
     /// Print the dependency graph, for Graphviz (`| dot -Tsvg > stack.svg`) or Mermaid
+    #[command(after_help = "Examples:\n  \
+        backend_stack graph | dot -Tsvg > stack.svg\n  \
+        backend_stack graph --format mermaid > docs/stack.mmd")]
     Graph {
         /// The output format
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
@@ -202,7 +236,12 @@ pub fn run_with(stack: Stack, args: impl IntoIterator<Item = std::ffi::OsString>
     match runtime.block_on(execute(stack, cli)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("\nError: {error}");
+            let hint = next_step(error.as_ref());
+            output::eprint(&format!(
+                "\n{} {error}\n{}",
+                output::styled(anstyle::AnsiColor::Red.on_default().bold(), "Error:"),
+                hint.map(|hint| format!("\n{hint}\n")).unwrap_or_default()
+            ));
             ExitCode::from(1)
         }
     }
@@ -244,7 +283,7 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
                 println!("{}", plan.to_json());
             } else {
                 println!();
-                print!("{}", plan.render());
+                output::print(&colour_plan(&plan.render()));
             }
             if let Some(out) = &args.out {
                 std::fs::write(out, plan.to_json())
@@ -318,6 +357,26 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
                 .outputs()
                 .await?;
             print_outputs(&outputs, name.as_deref(), json)
+        }
+        Command::Validate => {
+            let bound = stack.bind(&inputs)?;
+            crate::graph::Graph::of(&bound)?;
+            let types: std::collections::BTreeSet<_> = bound
+                .resources()
+                .iter()
+                .map(|r| r.schema().type_name)
+                .collect();
+            output::print(&format!(
+                "{} `{}` is valid: {} resources of {} types, {} lookups, {} inputs, {} outputs.\n",
+                output::styled(anstyle::AnsiColor::Green.on_default().bold(), "Success!"),
+                bound.name(),
+                bound.resources().len(),
+                types.len(),
+                bound.lookups().len(),
+                stack.inputs().len(),
+                bound.outputs().len(),
+            ));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Graph { format } => {
             print!(
@@ -414,7 +473,7 @@ async fn apply(
     verb: &str,
 ) -> Result<ExitCode, Failure> {
     println!();
-    print!("{}", plan.render());
+    output::print(&colour_plan(&plan.render()));
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
@@ -423,7 +482,8 @@ async fn apply(
         return Ok(ExitCode::from(1));
     }
     println!();
-    let report = engine.apply(plan, &print_event).await?;
+    let progress = Progress::new();
+    let report = engine.apply(plan, &|event| progress.show(event)).await?;
     let count = |actions: &[Action]| {
         report
             .done
@@ -431,13 +491,29 @@ async fn apply(
             .filter(|(_, action)| actions.contains(action))
             .count()
     };
-    println!(
-        "\n{verb} complete! Resources: {} added, {} changed, {} destroyed. ({:.1}s)",
-        count(&[Action::Create, Action::Replace]),
-        count(&[Action::Update]),
-        count(&[Action::Delete]),
-        report.elapsed.as_secs_f64()
-    );
+    output::print(&format!(
+        "\n{}\n",
+        output::styled(
+            anstyle::AnsiColor::Green.on_default().bold(),
+            &format!(
+                "{verb} complete! Resources: {} added, {} changed, {} destroyed. ({:.1}s)",
+                count(&[Action::Create, Action::Replace]),
+                count(&[Action::Update]),
+                count(&[Action::Delete]),
+                report.elapsed.as_secs_f64()
+            )
+        )
+    ));
+    if verb == "Apply" {
+        let outputs = engine.outputs().await?;
+        if !outputs.is_empty() {
+            println!("\nOutputs:\n");
+            let width = outputs.keys().map(String::len).max().unwrap_or(0);
+            for (name, value) in &outputs {
+                println!("{name:width$} = {value}");
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -456,60 +532,26 @@ fn confirm(verb: &str) -> Result<bool, Failure> {
     Ok(answer.trim() == "yes")
 }
 
-fn print_event(event: &Event) {
-    match event {
-        Event::Started { resource, action } => {
-            println!("{resource}: {}...", progressive(*action));
-        }
-        Event::Finished {
-            resource,
-            action,
-            id,
-            elapsed,
-        } => {
-            let id = if id.is_empty() {
-                String::new()
-            } else {
-                format!(" [id={id}]")
-            };
-            println!(
-                "{resource}: {} complete after {:.1}s{id}",
-                noun(*action),
-                elapsed.as_secs_f64()
-            );
-        }
-        Event::Progress {
-            resource,
-            action,
-            elapsed,
-        } => println!(
-            "{resource}: Still {}... [{}s elapsed]",
-            progressive(*action).to_lowercase(),
-            elapsed.as_secs()
+/// What to do about `error`, when there is something better than reading it.
+fn next_step(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use crate::{ApplyError, EngineError, StateError};
+    match error.downcast_ref::<EngineError>()? {
+        EngineError::Apply(ApplyError::Failed { .. }) => Some(
+            "What succeeded is recorded in the state. Fix the cause above (the resource, \
+             the AWS error code and its message say what AWS refused), then run `apply` \
+             again: it continues from where this one stopped.",
         ),
-        Event::Failed {
-            resource,
-            action,
-            error,
-        } => println!("{resource}: {} failed: {error}", noun(*action)),
-    }
-}
-
-fn progressive(action: Action) -> &'static str {
-    match action {
-        Action::Create | Action::Replace => "Creating",
-        Action::Update => "Modifying",
-        Action::Delete => "Destroying",
-        Action::NoOp => "Reading",
-    }
-}
-
-fn noun(action: Action) -> &'static str {
-    match action {
-        Action::Create | Action::Replace => "Creation",
-        Action::Update => "Modifications",
-        Action::Delete => "Destruction",
-        Action::NoOp => "Read",
+        EngineError::Apply(ApplyError::StalePlan { .. }) => {
+            Some("Run `plan --out FILE` again, review it, and `apply FILE`.")
+        }
+        EngineError::State(StateError::Corrupt { .. }) => Some(
+            "Nothing was changed. Restore the state from its `.backup` file beside it, \
+             or from your own copy, and run the command again.",
+        ),
+        EngineError::State(StateError::Conflict { .. }) => {
+            Some("Someone else changed the stack: run `plan` again to see the state as it is now.")
+        }
+        _ => None,
     }
 }
 
