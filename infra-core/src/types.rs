@@ -329,6 +329,20 @@ impl IntoField<Int> for i64 {
     }
 }
 
+/// Whole numbers of the narrower types, as Rust constants shared with other code
+/// are often typed (`pub const PORT: u16 = 5000;`).
+macro_rules! int_fields {
+    ($($ty:ty),*) => {$(
+        impl IntoField<Int> for $ty {
+            fn into_expr(self) -> Expr {
+                Expr::Value(Value::from(i64::from(self)))
+            }
+        }
+    )*};
+}
+
+int_fields!(i8, i16, i32, u8, u16, u32);
+
 /// Tags as the `stack!` macro and builders pass them.
 impl<V: IntoField<Text>> IntoField<Tags> for Vec<(&str, V)> {
     fn into_expr(self) -> Expr {
@@ -653,6 +667,15 @@ pub mod dynamodb {
             N => "N",
             /// Binary data.
             B => "B",
+        }
+    );
+    aws_enum!(
+        /// How a table is encrypted at rest.
+        Encryption {
+            /// DynamoDB's own key, at no charge.
+            AwsOwned => "AWS_OWNED",
+            /// The AWS-managed KMS key `alias/aws/dynamodb`, its use auditable in CloudTrail.
+            Kms => "KMS",
         }
     );
 }

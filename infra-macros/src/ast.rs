@@ -110,6 +110,10 @@ pub(crate) enum Value {
     Ref(RefExpr),
     /// `PayPerRequest`: a variant of the field's enum.
     Variant(Ident),
+    /// `service::PORT`: a Rust constant, so that a value shared with other code
+    /// (a port, a health-check path) is written once. Typed by rustc; its value
+    /// is checked when the stack is built, not at compile time.
+    Const(syn::Path),
     /// `{ "key": value, … }`.
     Map(Span, Vec<(LitStr, Value)>),
     /// `[value, …]`.
@@ -147,6 +151,10 @@ impl Value {
             Value::Lit(lit) => lit.span(),
             Value::Ref(reference) => reference.resource.span(),
             Value::Variant(ident) => ident.span(),
+            Value::Const(path) => path
+                .segments
+                .last()
+                .map_or_else(Span::call_site, |s| s.ident.span()),
             Value::Map(span, _) | Value::List(span, _) | Value::Block(span, _) => *span,
             Value::Template(template) => template.literal.span(),
         }
@@ -160,7 +168,7 @@ impl Value {
             Value::List(_, items) => items.iter().flat_map(Value::references).collect(),
             Value::Template(template) => template.args.iter().flat_map(Value::references).collect(),
             Value::Block(_, fields) => fields.iter().flat_map(|f| f.value.references()).collect(),
-            Value::Lit(_) | Value::Variant(_) => Vec::new(),
+            Value::Lit(_) | Value::Variant(_) | Value::Const(_) => Vec::new(),
         }
     }
 }
@@ -492,6 +500,9 @@ impl Parse for Value {
                 attribute,
                 index,
             }));
+        }
+        if input.peek(Token![::]) || (input.peek(Ident) && input.peek2(Token![::])) {
+            return Ok(Value::Const(input.parse()?));
         }
         if input.peek(Ident) {
             return Ok(Value::Variant(input.parse()?));

@@ -364,7 +364,7 @@ fn check_any(value: &Value, symbols: &Symbols<'_, '_>, errors: &mut Errors) {
             name,
             format!("`{name}` is a resource: reference one of its attributes, such as `{name}.id`"),
         ),
-        Value::Lit(_) | Value::Variant(_) => {}
+        Value::Lit(_) | Value::Variant(_) | Value::Const(_) => {}
     }
 }
 
@@ -1037,6 +1037,20 @@ fn check_value(
                 );
             }
         }
+        // rustc types the constant through `IntoField`; its value is checked
+        // when the stack is built.
+        (
+            ValueType::String
+            | ValueType::Id(_)
+            | ValueType::Name(_)
+            | ValueType::Bool
+            | ValueType::Int { .. }
+            | ValueType::Port
+            | ValueType::OneOf(_)
+            | ValueType::Cidr
+            | ValueType::IamAction,
+            Value::Const(_),
+        ) => {}
         (_, Value::Variant(name)) if symbols.has_resource(name) => errors.spanned(
             name,
             format!("`{at}`: `{name}` is a resource: reference one of its attributes, such as `{name}.id`"),

@@ -240,6 +240,7 @@ fn expand_any(value: &Value, model: &Model<'_>) -> TokenStream {
             });
             return quote_spanned!(span=> ::infra::__private::map(::std::vec![#(#fields),*]));
         }
+        Value::Const(path) => quote!(#path),
         Value::Variant(_) => quote_spanned!(span=> ::core::compile_error!("unexpected value")),
     };
     quote_spanned!(span=> ::infra::__private::part(#tokens))
@@ -297,6 +298,7 @@ fn expand_value(ty: &ValueType, value: &Value, model: &Model<'_>) -> TokenStream
             quote!(#int)
         }
         (ValueType::Enum(_), Value::Variant(variant)) => quote_spanned!(span=> #expected::#variant),
+        (_, Value::Const(path)) => quote!(#path),
         (_, Value::Lit(lit)) => quote!(#lit),
         // Any other shape was refused by the checks.
         (_, _) => quote_spanned!(span=> ::core::compile_error!("unexpected value")),
