@@ -7,7 +7,7 @@ mod common;
 
 use common::{no_events, tag_filter, tags_of};
 
-use aws_sdk_dynamodb::types::BillingMode;
+use aws_sdk_dynamodb::types::{BillingMode, PointInTimeRecoveryStatus, SseStatus, SseType};
 use aws_sdk_ec2::types::VpcAttributeName;
 use infra::plan::FieldChange;
 use infra::provider::aws::AwsProvider;
@@ -16,7 +16,7 @@ use infra::{Action, Engine, LocalState, Planned, Stack, Value};
 const REGION: &str = "eu-west-2";
 
 /// The walking-skeleton stack; `changed` flips a tag, the table's billing mode
-/// and a subnet's public-IP mapping.
+/// and point-in-time recovery, and a subnet's public-IP mapping.
 fn stack(changed: bool) -> Stack {
     if changed {
         infra::stack! {
@@ -45,6 +45,7 @@ fn stack(changed: bool) -> Stack {
                 billing_mode: Provisioned,
                 read_capacity: 2,
                 write_capacity: 1,
+                point_in_time_recovery: false,
             };
         }
     } else {
@@ -166,6 +167,16 @@ async fn apply_update_and_destroy_round_trip() {
         Some(&BillingMode::PayPerRequest)
     );
     assert_eq!(table.key_schema()[0].attribute_name(), "id");
+    // Encrypted with the AWS-managed KMS key and recoverable, by default.
+    let sse = table.sse_description().expect("SSE description");
+    assert_eq!(
+        (sse.status(), sse.sse_type()),
+        (Some(&SseStatus::Enabled), Some(&SseType::Kms))
+    );
+    assert_eq!(
+        point_in_time_recovery(&dynamodb, "lifecycle-items").await,
+        PointInTimeRecoveryStatus::Enabled
+    );
     let table_tags = dynamodb
         .list_tags_of_resource()
         .resource_arn(table.table_arn().expect("arn"))
@@ -229,7 +240,12 @@ async fn apply_update_and_destroy_round_trip() {
     let table_fields: Vec<_> = change("table").iter().map(|f| f.field.as_str()).collect();
     assert_eq!(
         table_fields,
-        ["billing_mode", "read_capacity", "write_capacity"]
+        [
+            "billing_mode",
+            "point_in_time_recovery",
+            "read_capacity",
+            "write_capacity"
+        ]
     );
     assert_eq!(change("vpc").len(), 1, "only the tags change");
     let rendered = plan.render();
@@ -278,6 +294,10 @@ async fn apply_update_and_destroy_round_trip() {
         .expect("provisioned throughput");
     assert_eq!(throughput.read_capacity_units(), Some(2));
     assert_eq!(throughput.write_capacity_units(), Some(1));
+    assert_eq!(
+        point_in_time_recovery(&dynamodb, "lifecycle-items").await,
+        PointInTimeRecoveryStatus::Disabled
+    );
     let plan = second.plan().await.expect("plans");
     assert!(!plan.has_changes(), "{}", plan.render());
 
@@ -311,4 +331,22 @@ async fn apply_update_and_destroy_round_trip() {
         .map(|e| e.is_resource_not_found_exception());
     assert_eq!(code, Some(true), "{gone:?}");
     assert!(second.state().await.expect("state").resources.is_empty());
+}
+
+/// The point-in-time recovery status of the table `name`, through the SDK.
+async fn point_in_time_recovery(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> PointInTimeRecoveryStatus {
+    dynamodb
+        .describe_continuous_backups()
+        .table_name(name)
+        .send()
+        .await
+        .expect("describe continuous backups")
+        .continuous_backups_description()
+        .and_then(|b| b.point_in_time_recovery_description())
+        .and_then(|p| p.point_in_time_recovery_status())
+        .expect("point-in-time recovery status")
+        .clone()
 }

@@ -182,7 +182,7 @@ struct ApplyArgs {
     refresh: RefreshArg,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Copy, Args)]
 struct RefreshArg {
     /// Read the live state of recorded resources before planning; with
     /// `--refresh=false` the plan compares with the state file alone, offline
@@ -278,7 +278,19 @@ async fn execute(stack: Stack, cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command.unwrap_or(Command::Plan(PlanArgs::default())) {
         Command::Plan(args) => {
             let engine = engine(stack, args.refresh).await?;
-            let plan = engine.plan().await.map_err(refresh_hint)?;
+            let plan = match engine.plan().await {
+                // No AWS account at hand: a plan against the state alone still
+                // shows what apply would do, lookups and live values unknown.
+                Err(error) if args.refresh.refresh && without_credentials(&error) => {
+                    output::eprint(&format!(
+                        "{} no AWS credentials found, so this plan compares with the state \
+                         file alone: lookups and live values show as (known after apply).\n",
+                        output::styled(anstyle::AnsiColor::Yellow.on_default().bold(), "Note:")
+                    ));
+                    engine.clone().with_refresh(false).plan().await?
+                }
+                result => result.map_err(refresh_hint)?,
+            };
             if args.json {
                 println!("{}", plan.to_json());
             } else {
@@ -553,6 +565,22 @@ fn next_step(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> 
         }
         _ => None,
     }
+}
+
+/// Whether `error` is AWS reads failing for want of any credentials (not a
+/// refusal, not a network failure): then a plan can still be made offline.
+fn without_credentials(error: &crate::EngineError) -> bool {
+    let provider_error = match error {
+        crate::EngineError::Refresh { error, .. } | crate::EngineError::Lookup { error, .. } => {
+            error
+        }
+        _ => return false,
+    };
+    matches!(
+        provider_error.as_ref(),
+        crate::ProviderError::Api { code, message, .. }
+            if code == "DispatchFailure" && message.contains("no credentials")
+    )
 }
 
 /// A refresh that cannot reach AWS says how to plan offline.

@@ -21,6 +21,12 @@ pub static ATTRIBUTE_TYPE: EnumSchema = EnumSchema {
     variants: &[("S", "S"), ("N", "N"), ("B", "B")],
 };
 
+/// How a DynamoDB table is encrypted at rest.
+pub static ENCRYPTION: EnumSchema = EnumSchema {
+    rust_path: "dynamodb::Encryption",
+    variants: &[("AwsOwned", "AWS_OWNED"), ("Kms", "KMS")],
+};
+
 /// `dynamodb::Table`.
 pub static DYNAMODB_TABLE: ResourceSchema = ResourceSchema {
     path: "dynamodb::Table",
@@ -81,6 +87,20 @@ pub static DYNAMODB_TABLE: ResourceSchema = ResourceSchema {
             presence: Presence::Optional,
             forces_replacement: false,
             doc: "Write capacity units, with `billing_mode: Provisioned`.",
+        },
+        FieldSchema {
+            name: "point_in_time_recovery",
+            ty: ValueType::Bool,
+            presence: Presence::Default(Literal::Bool(true)),
+            forces_replacement: false,
+            doc: "Whether continuous backups let the table be restored to any second of the last 35 days.",
+        },
+        FieldSchema {
+            name: "encryption",
+            ty: ValueType::Enum(&ENCRYPTION),
+            presence: Presence::Default(Literal::Str("KMS")),
+            forces_replacement: false,
+            doc: "How the table is encrypted at rest: `Kms` (the AWS-managed key `alias/aws/dynamodb`, its use auditable in CloudTrail) or `AwsOwned` (DynamoDB's own key, free).",
         },
         TAGS,
     ],

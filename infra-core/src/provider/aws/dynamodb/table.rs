@@ -1,19 +1,21 @@
 //! `aws_dynamodb_table`: a DynamoDB table with a hash key, its billing mode,
-//! capacity and tags.
+//! capacity, encryption at rest, point-in-time recovery and tags.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::BuildError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
-    ScalarAttributeType, TableDescription, TableStatus, Tag,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
+    PointInTimeRecoveryStatus, ProvisionedThroughput, ScalarAttributeType, SseSpecification,
+    SseStatus, SseType, TableDescription, TableStatus, Tag,
 };
 use aws_sdk_dynamodb::Client;
 
 use crate::model::Value;
 use crate::provider::aws::{
-    api_error, creation_tags, has_code, malformed, tag_changes, user_tags, vanished, wait_until,
+    api_error, creation_tags, has_code, malformed, retry_eventual, tag_changes, user_tags,
+    vanished, wait_until,
 };
 use crate::provider::{owned, Observed, ProviderError, ResourceRequest};
 
@@ -35,6 +37,20 @@ const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
 /// Provisioned capacity billing.
 const PROVISIONED: &str = "PROVISIONED";
 
+/// Encryption with the AWS-managed KMS key `alias/aws/dynamodb`, the schema's
+/// default.
+const KMS: &str = "KMS";
+
+/// Encryption with DynamoDB's own key: what a table without SSE reports.
+const AWS_OWNED: &str = "AWS_OWNED";
+
+/// The error code of continuous-backup calls on a table that does not exist.
+const TABLE_NOT_FOUND: &str = "TableNotFoundException";
+
+/// The error code of `UpdateContinuousBackups` on a table whose backups are not
+/// enabled yet, for a while after it is created.
+const BACKUPS_UNAVAILABLE: &str = "ContinuousBackupsUnavailableException";
+
 /// Creates the table with its key, billing mode and tags, waits until it is
 /// `ACTIVE`, and returns it as read back.
 pub(crate) async fn create(
@@ -50,6 +66,8 @@ pub(crate) async fn create(
         });
     }
     let billing_mode = billing_mode(request.str("billing_mode").unwrap_or(PAY_PER_REQUEST))?;
+    let encryption = encryption(request.str("encryption").unwrap_or(KMS))?;
+    let point_in_time_recovery = request.bool("point_in_time_recovery").unwrap_or(true);
 
     let mut call = client
         .create_table()
@@ -75,6 +93,10 @@ pub(crate) async fn create(
             request.int("write_capacity"),
         )?);
     }
+    // Without an SSE specification DynamoDB encrypts with its own key.
+    if encryption == KMS {
+        call = call.sse_specification(sse(KMS));
+    }
     for (key, value) in creation_tags(&request) {
         call = call.tags(
             Tag::builder()
@@ -89,7 +111,7 @@ pub(crate) async fn create(
         .map_err(|err| api_error("CreateTable", err))?;
     tracing::debug!(table = name, "created DynamoDB table");
 
-    match finish(client, name).await {
+    match finish(client, name, point_in_time_recovery).await {
         Ok(observed) => Ok(observed),
         Err(err) => {
             // Nothing records a table whose create failed: delete it rather than
@@ -102,8 +124,8 @@ pub(crate) async fn create(
     }
 }
 
-/// Reads the table: key, billing mode, capacity when provisioned, and every tag.
-/// Only describe and list calls.
+/// Reads the table: key, billing mode, capacity when provisioned, encryption,
+/// point-in-time recovery and every tag. Only describe and list calls.
 pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Observed>, ProviderError> {
     let Some(table) = describe(client, id).await? else {
         return Ok(None);
@@ -141,12 +163,34 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Observed>, 
         None if read_capacity.unwrap_or(0) > 0 || write_capacity.unwrap_or(0) > 0 => PROVISIONED,
         None => PAY_PER_REQUEST,
     };
+    let encryption = table.sse_description().map_or(AWS_OWNED, |sse| {
+        // A change under way reads as where it is going, so a second plan right
+        // after an update is empty.
+        let on = matches!(
+            sse.status(),
+            Some(SseStatus::Enabled | SseStatus::Enabling | SseStatus::Updating)
+        );
+        if on && sse.sse_type() == Some(&SseType::Kms) {
+            KMS
+        } else {
+            AWS_OWNED
+        }
+    });
+    let Some(point_in_time_recovery) = point_in_time_recovery(client, name).await? else {
+        // Deleted between the two calls.
+        return Ok(None);
+    };
 
     let mut inputs = BTreeMap::from([
         ("name".to_owned(), Value::from(name)),
         ("hash_key".to_owned(), Value::from(hash_key)),
         ("hash_key_type".to_owned(), Value::from(hash_key_type)),
         ("billing_mode".to_owned(), Value::from(billing_mode)),
+        ("encryption".to_owned(), Value::from(encryption)),
+        (
+            "point_in_time_recovery".to_owned(),
+            Value::Bool(point_in_time_recovery),
+        ),
         ("tags".to_owned(), list_tags(client, arn).await?),
     ]);
     if billing_mode == PROVISIONED {
@@ -168,8 +212,9 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Observed>, 
     }))
 }
 
-/// Changes the billing mode, capacity and tags that differ from `current`; the
-/// name and key force replacement and are never changed here.
+/// Changes the billing mode, capacity, encryption, point-in-time recovery and
+/// tags that differ from `current`; the name and key force replacement and are
+/// never changed here.
 pub(crate) async fn update(
     client: &Client,
     id: &str,
@@ -224,6 +269,31 @@ pub(crate) async fn update(
             .await
             .map_err(|err| api_error("UpdateTable", err))?;
         wait_active(client, id).await?;
+    }
+
+    // A separate UpdateTable: DynamoDB takes one kind of change per call.
+    if let Some(wanted) = request.str("encryption") {
+        let wanted = encryption(wanted)?;
+        if current.get("encryption").and_then(Value::as_str) != Some(wanted) {
+            client
+                .update_table()
+                .table_name(id)
+                .sse_specification(sse(wanted))
+                .send()
+                .await
+                .map_err(|err| api_error("UpdateTable", err))?;
+            wait_active(client, id).await?;
+        }
+    }
+
+    if let Some(wanted) = request.bool("point_in_time_recovery") {
+        if current
+            .get("point_in_time_recovery")
+            .and_then(Value::as_bool)
+            != Some(wanted)
+        {
+            set_point_in_time_recovery(client, id, wanted).await?;
+        }
     }
 
     let changes = tag_changes(current, &request);
@@ -303,9 +373,18 @@ pub(crate) async fn delete(client: &Client, id: &str) -> Result<(), ProviderErro
     Ok(())
 }
 
-/// After `CreateTable`: waits until the table is `ACTIVE` and reads it back.
-async fn finish(client: &Client, name: &str) -> Result<Observed, ProviderError> {
+/// After `CreateTable`: waits until the table is `ACTIVE`, turns point-in-time
+/// recovery on when `point_in_time_recovery` (it only can be once the table
+/// exists) and reads the table back.
+async fn finish(
+    client: &Client,
+    name: &str,
+    point_in_time_recovery: bool,
+) -> Result<Observed, ProviderError> {
     wait_active(client, name).await?;
+    if point_in_time_recovery {
+        set_point_in_time_recovery(client, name, true).await?;
+    }
     read(client, name)
         .await?
         .ok_or_else(|| vanished("DescribeTable", "table", name))
@@ -333,6 +412,60 @@ async fn describe(client: &Client, name: &str) -> Result<Option<TableDescription
         Err(err) if has_code(&err, NOT_FOUND) => Ok(None),
         Err(err) => Err(api_error("DescribeTable", err)),
     }
+}
+
+/// Whether point-in-time recovery is on for the table `name`, or `None` when
+/// DynamoDB does not know the table.
+async fn point_in_time_recovery(
+    client: &Client,
+    name: &str,
+) -> Result<Option<bool>, ProviderError> {
+    match client
+        .describe_continuous_backups()
+        .table_name(name)
+        .send()
+        .await
+    {
+        Ok(output) => Ok(Some(
+            output
+                .continuous_backups_description()
+                .and_then(|backups| backups.point_in_time_recovery_description())
+                .and_then(|pitr| pitr.point_in_time_recovery_status())
+                == Some(&PointInTimeRecoveryStatus::Enabled),
+        )),
+        Err(err) if has_code(&err, TABLE_NOT_FOUND) || has_code(&err, NOT_FOUND) => Ok(None),
+        Err(err) => Err(api_error("DescribeContinuousBackups", err)),
+    }
+}
+
+/// Turns point-in-time recovery of the table `name` on or off. Right after the
+/// table is created its continuous backups may not be available yet: retried,
+/// at most [`TIMEOUT`].
+async fn set_point_in_time_recovery(
+    client: &Client,
+    name: &str,
+    enabled: bool,
+) -> Result<(), ProviderError> {
+    let specification = PointInTimeRecoverySpecification::builder()
+        .point_in_time_recovery_enabled(enabled)
+        .build()
+        .map_err(invalid)?;
+    retry_eventual(
+        TIMEOUT,
+        |err| matches!(err, ProviderError::Api { code, .. } if code == BACKUPS_UNAVAILABLE),
+        || async {
+            client
+                .update_continuous_backups()
+                .table_name(name)
+                .point_in_time_recovery_specification(specification.clone())
+                .send()
+                .await
+                .map_err(|err| api_error("UpdateContinuousBackups", err))
+        },
+    )
+    .await?;
+    tracing::debug!(table = name, enabled, "set DynamoDB point-in-time recovery");
+    Ok(())
 }
 
 /// Every tag of the table `arn` but AWS's own, across all pages.
@@ -367,6 +500,28 @@ fn billing_mode(mode: &str) -> Result<&'static str, ProviderError> {
                 "`billing_mode` must be {PAY_PER_REQUEST} or {PROVISIONED}, not `{other}`"
             ),
         }),
+    }
+}
+
+/// The encryption `value`, checked.
+fn encryption(value: &str) -> Result<&'static str, ProviderError> {
+    match value {
+        KMS => Ok(KMS),
+        AWS_OWNED => Ok(AWS_OWNED),
+        other => Err(ProviderError::Invalid {
+            message: format!("`encryption` must be {KMS} or {AWS_OWNED}, not `{other}`"),
+        }),
+    }
+}
+
+/// The SSE specification of `encryption` (checked): the AWS-managed KMS key,
+/// or SSE off, which is DynamoDB's own key.
+fn sse(encryption: &str) -> SseSpecification {
+    let builder = SseSpecification::builder().enabled(encryption == KMS);
+    if encryption == KMS {
+        builder.sse_type(SseType::Kms).build()
+    } else {
+        builder.build()
     }
 }
 

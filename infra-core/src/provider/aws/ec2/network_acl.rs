@@ -21,6 +21,10 @@ pub(crate) const TYPE_NAME: &str = "aws_ec2_network_acl";
 /// The error code of a network ACL that does not exist.
 pub(crate) const NOT_FOUND: &str = "InvalidNetworkAclID.NotFound";
 
+/// What moto 5 answers for a network ACL that does not exist (a route table's
+/// code, a bug of its own): not found all the same.
+const MOTO_NOT_FOUND: &str = "InvalidRouteTableID.NotFound";
+
 /// The field listing the subnets the ACL applies to.
 const SUBNET_IDS: &str = "subnet_ids";
 
@@ -170,7 +174,7 @@ pub(crate) async fn describe(
             .unwrap_or_default()
             .into_iter()
             .find(|acl| acl.network_acl_id() == Some(id))),
-        Err(err) if has_code(&err, NOT_FOUND) => Ok(None),
+        Err(err) if has_code(&err, NOT_FOUND) || has_code(&err, MOTO_NOT_FOUND) => Ok(None),
         Err(err) => Err(api_error("DescribeNetworkAcls", err)),
     }
 }
