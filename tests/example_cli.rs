@@ -223,6 +223,20 @@ fn the_reference_stack_offline_then_against_moto() {
     assert!(mermaid.starts_with("flowchart RL\n"), "{mermaid}");
     // AWS's hidden ordering, dashed: the service waits for the listener.
     assert!(mermaid.contains("service -.-> listener"), "{mermaid}");
+    // The picture in the README and docs/ is this graph, not an older one.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let regenerate = "regenerate: cargo run --example backend_stack -- graph --format mermaid > docs/stack.mmd, and paste it into README.md";
+    assert_eq!(
+        std::fs::read_to_string(root.join("docs/stack.mmd")).expect("docs/stack.mmd"),
+        mermaid,
+        "{regenerate}"
+    );
+    assert!(
+        std::fs::read_to_string(root.join("README.md"))
+            .expect("README.md")
+            .contains(&format!("```mermaid\n{mermaid}```")),
+        "{regenerate}"
+    );
 
     // 2. Against moto.
     let moto = common::shared();
