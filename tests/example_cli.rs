@@ -885,6 +885,75 @@ impl Aws {
             .await
             .expect("alarms");
         assert_eq!(alarms.metric_alarms().len(), 2);
+
+        // The stack's tags on the other services' resources too.
+        let cluster_arn = clusters.clusters()[0].cluster_arn().expect("cluster ARN");
+        for arn in [cluster_arn, service.service_arn().expect("service ARN")] {
+            let tags = self
+                .ecs
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await
+                .expect("ECS tags");
+            assert!(
+                owned(
+                    tags.tags()
+                        .iter()
+                        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+                ),
+                "{arn}"
+            );
+        }
+        let tags = self
+            .elbv2
+            .describe_tags()
+            .resource_arns(tg.target_group_arn().expect("arn"))
+            .send()
+            .await
+            .expect("tags");
+        assert!(owned(tags.tag_descriptions()[0].tags().iter().map(|t| (
+            t.key().unwrap_or_default(),
+            t.value().unwrap_or_default()
+        ))));
+        let log_group = self
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix("ecs-logs")
+            .send()
+            .await
+            .expect("log groups");
+        let arn = log_group.log_groups()[0].arn().expect("arn");
+        let tags = self
+            .logs
+            .list_tags_for_resource()
+            .resource_arn(arn.strip_suffix(":*").unwrap_or(arn))
+            .send()
+            .await
+            .expect("tags");
+        assert!(owned(
+            tags.tags()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+        ));
+        for alarm in alarms.metric_alarms() {
+            let tags = self
+                .cloudwatch
+                .list_tags_for_resource()
+                .resource_arn(alarm.alarm_arn().expect("arn"))
+                .send()
+                .await
+                .expect("alarm tags");
+            assert!(
+                owned(
+                    tags.tags()
+                        .iter()
+                        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+                ),
+                "{alarm:?}"
+            );
+        }
     }
 
     /// Nothing of the stack is left: every type's listing, by tags or names.
