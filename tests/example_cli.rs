@@ -15,87 +15,6 @@ use std::time::Instant;
 use aws_sdk_ec2::types::Filter;
 use common::CborProxy;
 
-/// The example binary. `cargo test` builds it beside this test; when it is
-/// missing or older than a source file (`cargo test --test example_cli` alone
-/// does not build examples), it is built here.
-fn example_binary() -> PathBuf {
-    // This test binary is target/<profile>/deps/example_cli-<hash>.
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    let binary = profile_dir.join("examples").join("backend_stack");
-    let built = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sources = [
-        "src",
-        "examples",
-        "infra-core/src",
-        "infra-macros/src",
-        "infra-schema/src",
-        "service/src",
-    ];
-    let newest_source = sources
-        .iter()
-        .filter_map(|dir| newest(&root.join(dir)))
-        .max();
-    if built.is_some() && built >= newest_source {
-        return binary;
-    }
-
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .args([
-            "build",
-            "--quiet",
-            "--example",
-            "backend_stack",
-            "--manifest-path",
-        ])
-        .arg(root.join("Cargo.toml"));
-    // Cargo gives this test the package's variables (CARGO_PKG_NAME, OUT_DIR,
-    // ...); some build scripts (aws-lc-sys) rerun when those change, which
-    // would rebuild the whole AWS SDK here and again in the next `cargo test`.
-    // Build as from a plain shell.
-    const KEEP: [&str; 7] = [
-        "CARGO_HOME",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_",
-        "CARGO_TERM_",
-        "CARGO_NET_",
-        "CARGO_PROFILE_",
-        "CARGO_INCREMENTAL",
-    ];
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if (key.starts_with("CARGO_") && !KEEP.iter().any(|k| key.starts_with(k)))
-            || key == "OUT_DIR"
-        {
-            cargo.env_remove(key.as_ref());
-        }
-    }
-    let status = cargo.status().expect("cargo runs");
-    assert!(status.success(), "building the example failed");
-    binary
-}
-
-/// The latest modification time of any file under `dir`.
-fn newest(dir: &Path) -> Option<std::time::SystemTime> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let path = entry.path();
-            if path.is_dir() {
-                newest(&path)
-            } else {
-                entry.metadata().and_then(|m| m.modified()).ok()
-            }
-        })
-        .max()
-}
-
 /// The stack's name, carried by every resource in the `infra:stack` tag.
 const STACK: &str = "identity-e2e-backend";
 const REGION: &str = "eu-west-2";
@@ -164,7 +83,7 @@ fn assert_exit(output: &Output, code: i32) -> String {
 
 #[test]
 fn the_reference_stack_offline_then_against_moto() {
-    let binary = example_binary();
+    let binary = common::binaries::example("backend_stack");
     let dir = tempfile::tempdir().expect("temp dir");
 
     // 1. Offline, no account: AWS at a closed loopback port. The plan says what

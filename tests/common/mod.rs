@@ -18,6 +18,7 @@
 // in that binary.
 #![allow(dead_code, unused_imports)]
 
+pub(crate) mod binaries;
 pub(crate) mod cbor_proxy;
 pub(crate) mod moto;
 pub(crate) mod proxy;
@@ -192,13 +193,32 @@ pub(crate) mod http {
         path: &str,
         timeout: Duration,
     ) -> io::Result<(u16, Vec<u8>)> {
+        send(port, method, path, None, timeout)
+    }
+
+    /// Sends one request with an optional JSON `body` (`Connection: close`) to
+    /// `127.0.0.1:port` and returns the status code and the body of the response.
+    pub(crate) fn send(
+        port: u16,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+        timeout: Duration,
+    ) -> io::Result<(u16, Vec<u8>)> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
         stream.set_read_timeout(Some(timeout))?;
         stream.set_write_timeout(Some(timeout))?;
+        let body = json.unwrap_or_default();
+        let content_type = if json.is_some() {
+            "Content-Type: application/json\r\n"
+        } else {
+            ""
+        };
         let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
-             Content-Length: 0\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{content_type}\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         );
         stream.write_all(req.as_bytes())?;
         let mut reader = BufReader::new(stream);

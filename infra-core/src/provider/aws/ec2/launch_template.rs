@@ -253,6 +253,10 @@ fn template_data(
             LaunchTemplateInstanceMetadataOptionsRequest::builder()
                 .http_tokens(http_tokens)
                 .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::Enabled)
+                // Containers in bridge mode are one network hop further than
+                // the instance: with IMDSv2's default limit of 1 they could not
+                // fetch the role's credentials (AWS's advice for ECS is 2).
+                .http_put_response_hop_limit(2)
                 .build(),
         )
         .build())
