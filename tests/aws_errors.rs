@@ -59,6 +59,12 @@ async fn aws_errors_name_the_resource_code_and_message() {
     assert!(state.resources.contains_key("vpc") && state.resources.contains_key("logs"));
     assert!(!state.resources.contains_key("nowhere"));
 
+    // A destroy of the half-created stack would remove exactly what exists.
+    let half = engine.plan_destroy().await.expect("plans destroy");
+    let mut doomed: Vec<_> = half.changes.iter().map(|c| c.name.as_str()).collect();
+    doomed.sort_unstable();
+    assert_eq!(doomed, ["logs", "vpc"], "{}", half.render());
+
     // With the value fixed, the next apply finishes the job: only the subnet
     // is left to create.
     let fixed = infra::stack! {
