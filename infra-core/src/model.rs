@@ -208,7 +208,7 @@ impl ResourceDecl {
 
     /// Sets a field. Its value is checked against the field's type when the
     /// stack is built; the `stack!` macro checks it at compile time instead,
-    /// through [`IntoField`].
+    /// through [`IntoField`](crate::types::IntoField).
     pub fn set(&mut self, field: &str, value: impl Into<Expr>) -> &mut Self {
         self.fields.insert(field.to_owned(), value.into());
         self

@@ -2,9 +2,9 @@
 //! them, and have rustc refuse a wrong stack.
 //!
 //! The pipeline is three steps, each its own module and each unit-tested with
-//! `syn::parse2` on `quote!` input: [`ast`] parses, [`check`] resolves names
+//! `syn::parse2` on `quote!` input: `ast` parses, `check` resolves names
 //! against the resource catalog (`infra-schema`) and collects every mistake,
-//! [`expand`] writes the Rust that builds the stack. Use it through the `infra`
+//! `expand` writes the Rust that builds the stack. Use it through the `infra`
 //! crate, which documents the language.
 
 mod ast;
