@@ -23,7 +23,9 @@ pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// What happens during an apply, for progress displays.
+/// New kinds of events may come in later versions: match with a `_` arm.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// Work on a resource started.
     Started {

@@ -113,7 +113,8 @@ impl Progress {
                 bar.enable_steady_tick(Duration::from_millis(120));
                 bars.insert(resource.clone(), bar);
             }
-            // The spinner's clock already shows it.
+            // The spinner's clock already shows it; kinds of events this version
+            // does not know are left to the plain log.
             Event::Progress { .. } => {}
             Event::Finished { resource, .. } | Event::Failed { resource, .. } => {
                 if let Some(bar) = bars.remove(resource) {
@@ -127,6 +128,7 @@ impl Progress {
                 // Interactive, so the terminal shows colours.
                 let _ = multi.println(line);
             }
+            _ => {}
         }
     }
 }
@@ -166,6 +168,7 @@ pub(super) fn plain(event: &Event) -> String {
             action,
             error,
         } => format!("{resource}: {} failed: {error}", noun(*action)),
+        other => format!("{other:?}"),
     }
 }
 
