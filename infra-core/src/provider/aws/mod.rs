@@ -277,7 +277,6 @@ mod shared {
 
     // Every SDK crate re-exports these `aws-smithy-*` types.
     use aws_smithy_runtime_api::client::result::SdkError;
-    use aws_smithy_types::error::display::DisplayErrorContext;
     use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
     use crate::model::Value;
@@ -290,12 +289,12 @@ mod shared {
     pub(crate) fn api_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> ProviderError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug,
+        R: fmt::Debug + 'static,
     {
         let code = err.code().map(str::to_owned);
         let message = match (&code, err.message()) {
             (Some(_), Some(message)) => message.to_owned(),
-            _ => DisplayErrorContext(&err).to_string(),
+            _ => error_chain(&err),
         };
         let code = code.unwrap_or_else(|| failure_kind(&err).to_owned());
         ProviderError::Api {
@@ -303,6 +302,22 @@ mod shared {
             code,
             message,
         }
+    }
+
+    /// Every message of `err`'s chain of causes, joined: where the useful part
+    /// is ("connection refused", "no credentials found in chain"). Display only:
+    /// the `Debug` form ends with the whole raw response.
+    fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+        let mut parts: Vec<String> = vec![err.to_string()];
+        let mut source = err.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if parts.last() != Some(&text) {
+                parts.push(text);
+            }
+            source = cause.source();
+        }
+        parts.join(": ")
     }
 
     /// The kind of an SDK failure that carries no service error code.
