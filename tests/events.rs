@@ -1,5 +1,6 @@
 //! The library API's event stream: every resource's start and finish, progress
-//! while an operation is long, and the end of the stream with the apply.
+//! while an operation is long, and the end of the stream with the apply. And a
+//! resource whose type changes: the old one is deleted, the new one created.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,9 +11,12 @@ use infra::{
     Action, Engine, Event, LocalState, Observed, Provider, ProviderError, ResourceRequest, Value,
 };
 
-/// A provider whose creates take 350 ms for the log group, no time for the rest.
-#[derive(Debug)]
-struct Slow;
+/// A provider whose creates take 350 ms for the log group, no time for the
+/// rest; it records what it deletes.
+#[derive(Debug, Default)]
+struct Slow {
+    deleted: std::sync::Mutex<Vec<(String, String)>>,
+}
 
 #[async_trait]
 impl Provider for Slow {
@@ -43,7 +47,11 @@ impl Provider for Slow {
         self.create(request).await
     }
 
-    async fn delete(&self, _: &str, _: &str) -> Result<(), ProviderError> {
+    async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError> {
+        self.deleted
+            .lock()
+            .expect("deleted")
+            .push((type_name.to_owned(), id.to_owned()));
         Ok(())
     }
 }
@@ -57,9 +65,13 @@ async fn apply_events_stream_starts_progress_and_finishes() {
         let logs = logs::LogGroup { name: "events" };
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = Engine::new(stack, Slow, LocalState::new(dir.path().join("state.json")))
-        .with_refresh(false)
-        .with_progress_every(Duration::from_millis(100));
+    let engine = Engine::new(
+        stack,
+        Slow::default(),
+        LocalState::new(dir.path().join("state.json")),
+    )
+    .with_refresh(false)
+    .with_progress_every(Duration::from_millis(100));
     let plan = engine.plan().await.expect("plans");
     let (events, applying) = engine.apply_events(&plan);
     let (report, events) = futures::join!(applying, events.collect::<Vec<Event>>());
@@ -93,4 +105,86 @@ async fn apply_events_stream_starts_progress_and_finishes() {
     assert!(matches!(logs[logs.len() - 1], Event::Finished { id, .. } if id == "logs-id"));
     // A quick one is only started and finished.
     assert_eq!(of("vpc").len(), 2);
+}
+
+/// A provider shared with the test, to see what the engine asked of it.
+#[derive(Debug, Clone, Default)]
+struct Shared(std::sync::Arc<Slow>);
+
+#[async_trait]
+impl Provider for Shared {
+    async fn create(&self, request: ResourceRequest<'_>) -> Result<Observed, ProviderError> {
+        self.0.create(request).await
+    }
+
+    async fn read(&self, t: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
+        self.0.read(t, id).await
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        current: &BTreeMap<String, Value>,
+        request: ResourceRequest<'_>,
+    ) -> Result<Observed, ProviderError> {
+        self.0.update(id, current, request).await
+    }
+
+    async fn delete(&self, t: &str, id: &str) -> Result<(), ProviderError> {
+        self.0.delete(t, id).await
+    }
+}
+
+#[tokio::test]
+async fn a_resource_whose_type_changes_is_deleted_then_created() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backend = LocalState::new(dir.path().join("state.json"));
+    let provider = Shared::default();
+    let before = infra::stack! {
+        name = "type-change";
+        region = "eu-west-2";
+        let store = ecr::Repository { name: "store" };
+    };
+    let after = infra::stack! {
+        name = "type-change";
+        region = "eu-west-2";
+        let store = dynamodb::Table { name: "store", hash_key: "id" };
+    };
+    let engine = |stack| Engine::new(stack, provider.clone(), backend.clone()).with_refresh(false);
+    let plan = engine(before).plan().await.expect("plans");
+    engine(before_again())
+        .apply(&plan, &|_| {})
+        .await
+        .expect("applies");
+
+    let plan = engine(after).plan().await.expect("plans");
+    assert_eq!(plan.summary().to_add, 1, "{}", plan.render());
+    assert_eq!(plan.summary().to_destroy, 1, "{}", plan.render());
+    let table = engine(after_again())
+        .apply(&plan, &|_| {})
+        .await
+        .expect("applies");
+    assert_eq!(table.done.len(), 2, "{:?}", table.done);
+    assert_eq!(
+        *provider.0.deleted.lock().expect("deleted"),
+        [("aws_ecr_repository".to_owned(), "store-id".to_owned())]
+    );
+    let state = backend.load(&after_again()).expect("state");
+    assert_eq!(state.resources["store"].type_name, "aws_dynamodb_table");
+}
+
+fn before_again() -> infra::Stack {
+    infra::stack! {
+        name = "type-change";
+        region = "eu-west-2";
+        let store = ecr::Repository { name: "store" };
+    }
+}
+
+fn after_again() -> infra::Stack {
+    infra::stack! {
+        name = "type-change";
+        region = "eu-west-2";
+        let store = dynamodb::Table { name: "store", hash_key: "id" };
+    }
 }

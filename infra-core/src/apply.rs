@@ -289,11 +289,20 @@ pub async fn execute(
     let deletable: Vec<&(String, ResourceState)> = deposed
         .iter()
         .filter(|(name, _)| {
+            // Still in use: by a change that did not finish (its new or its
+            // old configuration), or by a resource whose deletion failed.
+            let in_use = |c: &ResourceChange| {
+                c.dependencies.contains(name)
+                    || c.prior
+                        .as_ref()
+                        .is_some_and(|p| p.dependencies.contains(name))
+            };
             !unfinished.contains(name.as_str())
-                && !plan
-                    .changes
-                    .iter()
-                    .any(|c| unfinished.contains(c.name.as_str()) && c.dependencies.contains(name))
+                && !plan.changes.iter().any(|c| {
+                    (unfinished.contains(c.name.as_str())
+                        || failed_deletes.contains(c.name.as_str()))
+                        && in_use(c)
+                })
         })
         .collect();
     let waits: BTreeMap<&str, Vec<&str>> = deletable
@@ -399,11 +408,20 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn change(&self, name: &str) -> &ResourceChange {
+    /// The change planned for `name` in the deleting phase (`deleting`) or the
+    /// building one: a resource whose type changed has one of each.
+    fn change(&self, name: &str, deleting: bool) -> &ResourceChange {
+        let phase = |c: &&ResourceChange| match c.action {
+            Action::Delete => deleting,
+            Action::Replace => true,
+            Action::Create | Action::Update | Action::NoOp => !deleting,
+        };
         self.plan
             .changes
             .iter()
-            .find(|c| c.name == name)
+            .filter(|c| c.name == name)
+            .find(phase)
+            .or_else(|| self.plan.changes.iter().find(|c| c.name == name))
             .expect("the walker only visits planned resources")
     }
 
@@ -415,7 +433,7 @@ impl Run<'_> {
     }
 
     async fn delete(&self, name: &str) -> StepResult {
-        let change = self.change(name);
+        let change = self.change(name, true);
         let Some(prior) = &change.prior else {
             return Ok(None);
         };
@@ -526,7 +544,7 @@ impl Run<'_> {
         if deletion_failed || self.cannot_record() {
             return Err(None);
         }
-        let change = self.change(name);
+        let change = self.change(name, false);
         let action = change.action;
         let inputs = self.resolve(change).await.map_err(|error| {
             Some(StepError {
@@ -534,11 +552,31 @@ impl Run<'_> {
                 error,
             })
         })?;
+        let creating = !(change.prior.is_some() && action == Action::Update);
+        // Replaced new-first: the old object is kept aside (and deleted in
+        // phase 3), and never found or adopted as the new one.
+        if creating && change.prior.is_some() && change.create_before_destroy {
+            self.persist(Step::Deposed {
+                resource: name.to_owned(),
+            })
+            .await;
+        }
+        let superseded = if creating {
+            self.state
+                .lock()
+                .await
+                .deposed
+                .get(name)
+                .map(|old| old.id.clone())
+        } else {
+            None
+        };
         let request = ResourceRequest {
             stack: &self.plan.stack,
             name,
             type_name: &change.type_name,
             inputs: &inputs,
+            superseded: superseded.as_deref(),
         };
         self.started(
             name,
@@ -559,21 +597,6 @@ impl Run<'_> {
                 .await
             }
             _ => {
-                // Replaced new-first: the old object is kept aside (and
-                // deleted in phase 3), and never adopted as the new one.
-                if change.prior.is_some() && change.create_before_destroy {
-                    self.persist(Step::Deposed {
-                        resource: name.to_owned(),
-                    })
-                    .await;
-                }
-                let old_id = self
-                    .state
-                    .lock()
-                    .await
-                    .deposed
-                    .get(name)
-                    .map(|old| old.id.clone());
                 // Recorded before AWS is asked: if the run dies before the
                 // result is written, the next plan looks for what it made.
                 self.persist(Step::Intent {
@@ -591,12 +614,8 @@ impl Run<'_> {
                         error: unrecorded(),
                     }));
                 }
-                self.with_progress(
-                    name,
-                    action,
-                    self.create_or_adopt(request, old_id.as_deref()),
-                )
-                .await
+                self.with_progress(name, action, self.create_or_adopt(request))
+                    .await
             }
         }
         .map_err(|error| Some(StepError { action, error }))?;
@@ -643,6 +662,12 @@ impl Run<'_> {
     /// could not record would be lost.
     async fn persist(&self, step: Step) {
         let mut state = self.state.lock().await;
+        if self.cannot_record() {
+            // A failed write may have landed after all: another line with the
+            // same serial would make the journal ambiguous. Memory only now.
+            state.apply_step(step);
+            return;
+        }
         match self.backend.append(&state, &step).await {
             Ok(()) => state.apply_step(step),
             Err(error) => self
@@ -668,11 +693,12 @@ impl Run<'_> {
     async fn create_or_adopt(
         &self,
         request: ResourceRequest<'_>,
-        old_id: Option<&str>,
     ) -> Result<crate::provider::Observed, ProviderError> {
         match self.provider.find(request).await? {
-            // The object being replaced carries the same ownership tags.
-            Some(found) if Some(found.id.as_str()) == old_id => self.provider.create(request).await,
+            // A provider that ignored `superseded`: still never the old object.
+            Some(found) if Some(found.id.as_str()) == request.superseded => {
+                self.provider.create(request).await
+            }
             Some(found) => {
                 tracing::info!(
                     resource = request.name,
@@ -729,7 +755,15 @@ impl Run<'_> {
         name: &str,
         result: Result<Option<&(Action, ResourceState, Duration)>, &StepError>,
     ) {
-        let change = self.change(name);
+        let deleting = matches!(result, Ok(Some((Action::Delete, ..))))
+            || matches!(
+                result,
+                Err(StepError {
+                    action: Action::Delete,
+                    ..
+                })
+            );
+        let change = self.change(name, deleting);
         match result {
             Ok(None) => {}
             Ok(Some((action, record, elapsed))) => {

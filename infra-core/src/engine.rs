@@ -353,6 +353,7 @@ impl Engine {
                 name,
                 type_name: &intent.type_name,
                 inputs: &intent.inputs,
+                superseded: state.deposed.get(name).map(|old| old.id.as_str()),
             };
             let found =
                 self.provider

@@ -589,8 +589,11 @@ pub fn diff_with_lookups(
             fresh.insert(name);
         }
         planned.insert(name, after);
-        let create_before_destroy =
-            action == Action::Replace && creates_first(schema.type_name, &fields);
+        // One deposed object per resource: while an earlier one waits for
+        // deletion, the next replacement deletes first.
+        let create_before_destroy = action == Action::Replace
+            && creates_first(schema.type_name, &fields)
+            && !state.deposed.contains_key(name);
         changes.push(ResourceChange {
             name: name.to_owned(),
             type_name: schema.type_name.to_owned(),

@@ -75,6 +75,12 @@ where
             }
         }
     }
+    // Nodes that wait for each other (a cycle in recorded dependencies) never
+    // become ready: they are not run, and say so.
+    for (name, _) in waiting {
+        tracing::warn!(resource = name, "not run: it waits on a dependency cycle");
+        outcomes.insert(name, Outcome::Skipped);
+    }
     outcomes
 }
 

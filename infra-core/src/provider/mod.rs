@@ -22,6 +22,9 @@ pub struct ResourceRequest<'a> {
     pub type_name: &'a str,
     /// The managed fields, every reference resolved, tags merged.
     pub inputs: &'a BTreeMap<String, Value>,
+    /// The id of the object this create replaces, new first: it carries the
+    /// same ownership tags, and `find` must never answer it.
+    pub superseded: Option<&'a str>,
 }
 
 impl ResourceRequest<'_> {
@@ -86,7 +89,7 @@ pub const RESOURCE_TAG: &str = "infra:resource";
 /// use infra_core::Value;
 ///
 /// let inputs = BTreeMap::new();
-/// let request = ResourceRequest { stack: "web", name: "logs", type_name: "aws_logs_log_group", inputs: &inputs };
+/// let request = ResourceRequest { stack: "web", name: "logs", type_name: "aws_logs_log_group", inputs: &inputs, superseded: None };
 /// let tags = Value::Object([
 ///     ("infra:stack".to_owned(), Value::from("web")),
 ///     ("infra:resource".to_owned(), Value::from("logs")),

@@ -21,6 +21,9 @@ const PK: &str = "key";
 const SK: &str = "item";
 /// The JSON body of the item.
 const BODY: &str = "body";
+/// The largest body written in one item: DynamoDB's limit is 400 KB per item,
+/// keys and attribute names included.
+const MAX_BODY: usize = 390 * 1024;
 /// How long a new table may take to become active.
 const TABLE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -95,6 +98,40 @@ impl DynamoDbState {
             (PK.to_owned(), AttributeValue::S(self.key.clone())),
             (SK.to_owned(), AttributeValue::S(item.to_owned())),
         ])
+    }
+
+    /// The body, refused with a clear message when it cannot fit in one item.
+    fn fits(&self, body: String) -> Result<String, StateError> {
+        if body.len() > MAX_BODY {
+            return Err(StateError::Remote {
+                location: self.location(),
+                operation: "PutItem",
+                message: format!(
+                    "the state is {} KB, over what one DynamoDB item holds (400 KB); keep this \
+                     stack's state in a file (--state) or split the stack",
+                    body.len() / 1024
+                ),
+            });
+        }
+        Ok(body)
+    }
+
+    /// The body of the item `item`, if it exists (strongly consistent).
+    async fn body(&self, item: &str) -> Result<Option<String>, StateError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(self.item_key(item)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.remote("GetItem", err))?;
+        Ok(output
+            .item()
+            .and_then(|item| item.get(BODY))
+            .and_then(|body| body.as_s().ok())
+            .cloned())
     }
 
     fn item(&self, item: &str, body: String) -> HashMap<String, AttributeValue> {
@@ -226,20 +263,10 @@ impl DynamoDbState {
     }
 
     async fn holder(&self) -> Result<Option<LockInfo>, StateError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(self.item_key("lock")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| self.remote("GetItem", err))?;
-        Ok(output
-            .item()
-            .and_then(|item| item.get(BODY))
-            .and_then(|body| body.as_s().ok())
-            .and_then(|body| serde_json::from_str(body).ok()))
+        Ok(self
+            .body("lock")
+            .await?
+            .and_then(|body| serde_json::from_str(&body).ok()))
     }
 }
 
@@ -282,20 +309,36 @@ impl StateBackend for DynamoDbState {
             step: step.clone(),
         })
         .map_err(|e| self.corrupt(e))?;
-        self.client
+        let body = self.fits(body)?;
+        let key = format!("journal#{:020}", state.serial);
+        let put = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(
-                self.item(&format!("journal#{:020}", state.serial), body),
-            ))
+            .set_item(Some(self.item(&key, body.clone())))
             // Steps chain: two writers can never both record a step after the
             // same serial.
             .condition_expression("attribute_not_exists(#sk)")
             .expression_attribute_names("#sk", SK)
             .send()
-            .await
-            .map_err(|err| self.remote("PutItem", err))?;
-        Ok(())
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            // A retry of a write that had landed: the item is ours.
+            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {
+                if self.body(&key).await?.as_deref() == Some(body.as_str()) {
+                    Ok(())
+                } else {
+                    Err(StateError::Conflict {
+                        location: self.location(),
+                        expected: state.serial,
+                        found: state.serial + 1,
+                        lineage: state.lineage.clone(),
+                    })
+                }
+            }
+            Err(err) => Err(self.remote("PutItem", err)),
+        }
     }
 
     async fn save(&self, state: &mut State, serial_read: u64) -> Result<(), StateError> {
@@ -328,7 +371,16 @@ impl StateBackend for DynamoDbState {
                 .map_err(|err| self.remote("PutItem", err))?;
         }
         state.serial += 1;
-        let body = serde_json::to_string(state).map_err(|e| self.corrupt(e))?;
+        let body = match serde_json::to_string(state)
+            .map_err(|e| self.corrupt(e))
+            .and_then(|body| self.fits(body))
+        {
+            Ok(body) => body,
+            Err(error) => {
+                state.serial -= 1;
+                return Err(error);
+            }
+        };
         let mut item = self.item("state", body);
         item.insert(
             "serial".to_owned(),
@@ -397,7 +449,12 @@ impl StateBackend for DynamoDbState {
         match put {
             Ok(_) => Ok(()),
             Err(err) if err.code() == Some("ConditionalCheckFailedException") => {
-                let holder = self.holder().await?.unwrap_or_else(|| LockInfo {
+                let holder = self.holder().await?;
+                // A retry of a put that had landed: the lock is ours.
+                if holder.as_ref().is_some_and(|h| h.id == lock.id) {
+                    return Ok(());
+                }
+                let holder = holder.unwrap_or_else(|| LockInfo {
                     id: "unknown".to_owned(),
                     holder: "another run".to_owned(),
                     pid: 0,

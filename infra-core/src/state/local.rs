@@ -194,6 +194,26 @@ impl LocalState {
     }
 }
 
+/// Cuts a last line that a killed writer left without its newline, so that the
+/// next line does not glue onto it (reads ignore such a line already).
+fn drop_torn_line(file: &mut File) -> io::Result<()> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut last = [0_u8];
+    file.seek(io::SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    if last[0] == b'\n' {
+        return Ok(());
+    }
+    let mut text = Vec::new();
+    file.rewind()?;
+    file.read_to_end(&mut text)?;
+    let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    file.set_len(keep as u64)
+}
+
 /// Makes a rename or a new file in `dir` durable.
 fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
@@ -226,7 +246,12 @@ impl StateBackend for LocalState {
         line.push(b'\n');
         let write = || -> io::Result<()> {
             fs::create_dir_all(self.dir())?;
-            let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
+            let mut file = OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(true)
+                .open(&path)?;
+            drop_torn_line(&mut file)?;
             file.write_all(&line)?;
             // The step must be on disk before the engine acts on it.
             file.sync_data()
@@ -455,6 +480,15 @@ mod tests {
         let loaded = backend.load(&stack()).expect("loads");
         assert_eq!(loaded.resources["vpc"].id, "vpc-1");
         assert_eq!(loaded.serial, 2);
+
+        // The next run's steps do not glue onto the torn line.
+        let mut state = loaded;
+        let step = Step::Deleted {
+            resource: "vpc".into(),
+        };
+        backend.append(&state, &step).await.expect("appended");
+        state.apply_step(step);
+        assert_eq!(backend.load(&stack()).expect("loads"), state);
     }
 
     #[tokio::test]

@@ -82,7 +82,7 @@ pub(crate) async fn tagged(
             .tags()
             .iter()
             .filter_map(|tag| tag.resource_id())
-            .filter(|id| id.starts_with(id_prefix))
+            .filter(|id| id.starts_with(id_prefix) && Some(*id) != request.superseded)
             .map(str::to_owned)
             .collect()
     };

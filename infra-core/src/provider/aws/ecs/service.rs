@@ -636,6 +636,7 @@ mod tests {
             name: "service",
             type_name: TYPE_NAME,
             inputs: &inputs,
+            superseded: None,
         };
         assert!(cluster_arn(&request).is_err());
         assert!(task_definition_arn(&request).is_err());

@@ -685,6 +685,7 @@ mod tests {
             name: "task",
             type_name: TYPE_NAME,
             inputs: &inputs,
+            superseded: None,
         };
         assert!(units(&request, "cpu").is_err());
         let inputs = BTreeMap::from([("cpu".to_owned(), json!("1024"))]);
