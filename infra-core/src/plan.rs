@@ -610,6 +610,28 @@ pub fn diff_with_lookups(
         });
     }
 
+    // A replacement that must delete first forces its dependents' replacements
+    // to delete first too: their old objects must be gone before it is (a NAT
+    // gateway before the subnet it sits in). Changes are in dependency order,
+    // so one pass carries it down the graph.
+    let mut deletes_first: BTreeSet<String> = BTreeSet::new();
+    for change in &mut changes {
+        if change.action != Action::Replace {
+            continue;
+        }
+        let waits_on_deletion = change
+            .dependencies
+            .iter()
+            .chain(change.prior.iter().flat_map(|p| &p.dependencies))
+            .any(|d| deletes_first.contains(d));
+        if waits_on_deletion {
+            change.create_before_destroy = false;
+        }
+        if !change.create_before_destroy {
+            deletes_first.insert(change.name.clone());
+        }
+    }
+
     // A recorded resource of a type that changed is replaced by deleting the old one.
     for (name, prior) in &state.resources {
         let declared = stack.resource(name);
@@ -867,6 +889,43 @@ mod tests {
             text.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_replacement_that_deletes_first_makes_its_dependents_delete_first() {
+        use crate::types::ec2::{AllocationId, SubnetId};
+        let stack = |zone: &str| {
+            let mut builder = Stack::builder("demo", "eu-west-2");
+            builder
+                .resource("vpc", "ec2::Vpc")
+                .expect("in catalog")
+                .set("cidr_block", "10.0.0.0/16");
+            builder
+                .resource("subnet", "ec2::Subnet")
+                .expect("in catalog")
+                .set("vpc_id", Ref::<VpcId>::new("vpc", "id"))
+                .set("cidr_block", "10.0.1.0/24")
+                .set("availability_zone", zone);
+            builder
+                .resource("ip", "ec2::ElasticIp")
+                .expect("in catalog");
+            builder
+                .resource("nat", "ec2::NatGateway")
+                .expect("in catalog")
+                .set("subnet_id", Ref::<SubnetId>::new("subnet", "id"))
+                .set("allocation_id", Ref::<AllocationId>::new("ip", "id"));
+            builder.build().expect("valid")
+        };
+        let state = applied(&stack("eu-west-2a"));
+        let plan = diff(&stack("eu-west-2b"), &state).expect("plans");
+        // Same CIDR in the same VPC: the subnet must go first, and so must the
+        // NAT gateway in it, though a NAT gateway alone could be created first.
+        let subnet = plan.change("subnet").expect("planned");
+        assert_eq!(subnet.action, Action::Replace);
+        assert!(!subnet.create_before_destroy);
+        let nat = plan.change("nat").expect("planned");
+        assert_eq!(nat.action, Action::Replace, "{}", plan.render());
+        assert!(!nat.create_before_destroy, "{}", plan.render());
     }
 
     #[test]

@@ -277,7 +277,10 @@ impl StateBackend for LocalState {
                     lineage: current.lineage,
                 });
             }
-            fs::copy(&self.path, self.backup_path())
+            // Through a temporary file, so a crash never leaves half a backup.
+            let partial = self.beside("backup.tmp");
+            fs::copy(&self.path, &partial)
+                .and_then(|_| fs::rename(&partial, self.backup_path()))
                 .map_err(|source| self.io(&self.backup_path(), source))?;
         }
         state.serial += 1;
