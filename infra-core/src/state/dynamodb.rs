@@ -423,13 +423,37 @@ impl StateBackend for DynamoDbState {
                     .map(|delete| WriteRequest::builder().delete_request(delete).build())
             })
             .collect();
+        // The journal is folded in: its items are only clutter now, and a
+        // failure to remove them loses nothing (they no longer chain).
         for chunk in deletes.chunks(25) {
-            self.client
-                .batch_write_item()
-                .request_items(&self.table, chunk.to_vec())
-                .send()
-                .await
-                .map_err(|err| self.remote("BatchWriteItem", err))?;
+            let mut pending = chunk.to_vec();
+            // DynamoDB may leave some unprocessed under load: retried a few
+            // times, then left for the next full write.
+            for attempt in 0..5_u32 {
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                }
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await;
+                pending = match output {
+                    Ok(output) => output
+                        .unprocessed_items()
+                        .and_then(|items| items.get(&self.table))
+                        .cloned()
+                        .unwrap_or_default(),
+                    Err(err) => {
+                        tracing::warn!(error = %self.remote("BatchWriteItem", err), "journal items left behind");
+                        break;
+                    }
+                };
+            }
         }
         Ok(())
     }
