@@ -263,21 +263,37 @@ async fn a_corrupt_state_is_refused_and_its_backup_is_intact() {
     let config = common::sdk_config(&moto.endpoint(), "us-east-2").await;
     let dir = tempfile::tempdir().expect("temp dir");
     let backend = LocalState::new(dir.path().join("state.json"));
-    let stack = || {
+    let stack = |retention: i64| {
         let mut builder = infra::Stack::builder("corrupt-state", "us-east-2");
         builder
             .resource("logs", "logs::LogGroup")
             .expect("in catalog")
-            .set("name", "corrupt-state");
+            .set("name", "corrupt-state")
+            .set("retention_in_days", retention);
         builder.build().expect("valid")
     };
-    let engine = Engine::new(stack(), AwsProvider::from_config(&config), backend.clone());
+    let engine = |retention| {
+        Engine::new(
+            stack(retention),
+            AwsProvider::from_config(&config),
+            backend.clone(),
+        )
+    };
     // Two applies: the second's full write keeps the first's as the backup.
-    let plan = engine.plan().await.expect("plans");
-    engine.apply(&plan, &no_events).await.expect("applies");
-    let plan = engine.plan().await.expect("plans");
-    engine.apply(&plan, &no_events).await.expect("applies");
+    let plan = engine(7).plan().await.expect("plans");
+    engine(7).apply(&plan, &no_events).await.expect("applies");
+    let plan = engine(14).plan().await.expect("plans");
+    engine(14).apply(&plan, &no_events).await.expect("applies");
     let backup = std::fs::read_to_string(backend.backup_path()).expect("backup kept");
+    assert!(backup.contains("\"retention_in_days\": 7"), "{backup}");
+    // A run that changes nothing writes nothing: the backup stays the same.
+    let plan = engine(14).plan().await.expect("plans");
+    engine(14).apply(&plan, &no_events).await.expect("applies");
+    assert_eq!(
+        std::fs::read_to_string(backend.backup_path()).expect("backup"),
+        backup
+    );
+    let engine = engine(14);
 
     // Truncated, as a disk-full or a hand edit could leave it.
     let text = std::fs::read_to_string(backend.path()).expect("state");

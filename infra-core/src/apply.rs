@@ -186,6 +186,7 @@ pub async fn execute(
         // first, so that the lineage they name is the one a crash leaves.
         backend.save(&mut state, 0).await?;
     }
+    let serial_at_start = state.serial;
     for name in &plan.vanished {
         if state.resources.contains_key(name) {
             let step = Step::Deleted {
@@ -341,14 +342,17 @@ pub async fn execute(
             Some((name.clone(), value))
         })
         .collect();
-    state.outputs = outputs;
-    // One full write folds the run's journal into the state.
-    let serial_read = state.serial;
-    if let Err(error) = backend.save(&mut state, serial_read).await {
-        run.save_errors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(error);
+    // One full write folds the run's journal into the state; a run that
+    // changed nothing writes nothing, so a plan saved before it stays valid.
+    if state.serial != serial_at_start || outputs != state.outputs {
+        state.outputs = outputs;
+        let serial_read = state.serial;
+        if let Err(error) = backend.save(&mut state, serial_read).await {
+            run.save_errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(error);
+        }
     }
 
     let report = ApplyReport {
