@@ -107,73 +107,37 @@ async fn apply_events_stream_starts_progress_and_finishes() {
     assert_eq!(of("vpc").len(), 2);
 }
 
-/// A provider shared with the test, to see what the engine asked of it.
-#[derive(Debug, Clone, Default)]
-struct Shared(std::sync::Arc<Slow>);
-
-#[async_trait]
-impl Provider for Shared {
-    async fn create(&self, request: ResourceRequest<'_>) -> Result<Observed, ProviderError> {
-        self.0.create(request).await
-    }
-
-    async fn read(&self, t: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
-        self.0.read(t, id).await
-    }
-
-    async fn update(
-        &self,
-        id: &str,
-        current: &BTreeMap<String, Value>,
-        request: ResourceRequest<'_>,
-    ) -> Result<Observed, ProviderError> {
-        self.0.update(id, current, request).await
-    }
-
-    async fn delete(&self, t: &str, id: &str) -> Result<(), ProviderError> {
-        self.0.delete(t, id).await
-    }
-}
-
 #[tokio::test]
 async fn a_resource_whose_type_changes_is_deleted_then_created() {
     let dir = tempfile::tempdir().expect("temp dir");
     let backend = LocalState::new(dir.path().join("state.json"));
-    let provider = Shared::default();
-    let before = infra::stack! {
-        name = "type-change";
-        region = "eu-west-2";
-        let store = ecr::Repository { name: "store" };
-    };
-    let after = infra::stack! {
-        name = "type-change";
-        region = "eu-west-2";
-        let store = dynamodb::Table { name: "store", hash_key: "id" };
-    };
+    // Shared: the test keeps a handle to see what the engine deleted.
+    let provider = std::sync::Arc::new(Slow::default());
     let engine = |stack| Engine::new(stack, provider.clone(), backend.clone()).with_refresh(false);
-    let plan = engine(before).plan().await.expect("plans");
-    engine(before_again())
+    let plan = engine(repository()).plan().await.expect("plans");
+    engine(repository())
         .apply(&plan, &|_| {})
         .await
         .expect("applies");
 
-    let plan = engine(after).plan().await.expect("plans");
+    let plan = engine(table()).plan().await.expect("plans");
     assert_eq!(plan.summary().to_add, 1, "{}", plan.render());
     assert_eq!(plan.summary().to_destroy, 1, "{}", plan.render());
-    let table = engine(after_again())
+    let report = engine(table())
         .apply(&plan, &|_| {})
         .await
         .expect("applies");
-    assert_eq!(table.done.len(), 2, "{:?}", table.done);
+    assert_eq!(report.done.len(), 2, "{:?}", report.done);
     assert_eq!(
-        *provider.0.deleted.lock().expect("deleted"),
+        *provider.deleted.lock().expect("deleted"),
         [("aws_ecr_repository".to_owned(), "store-id".to_owned())]
     );
-    let state = backend.load(&after_again()).expect("state");
+    let state = backend.load(&table()).expect("state");
     assert_eq!(state.resources["store"].type_name, "aws_dynamodb_table");
 }
 
-fn before_again() -> infra::Stack {
+/// The stack with `store` a repository…
+fn repository() -> infra::Stack {
     infra::stack! {
         name = "type-change";
         region = "eu-west-2";
@@ -181,7 +145,8 @@ fn before_again() -> infra::Stack {
     }
 }
 
-fn after_again() -> infra::Stack {
+/// …and with `store` a table: the same name, another type.
+fn table() -> infra::Stack {
     infra::stack! {
         name = "type-change";
         region = "eu-west-2";

@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use std::time::Instant;
 
@@ -29,40 +29,11 @@ struct Endpoints {
 
 /// Runs the example in `dir` with `args`, AWS pointed at `endpoints`, no
 /// credentials but the ones given, no terminal.
-fn run(
-    binary: &Path,
-    dir: &Path,
-    endpoints: &Endpoints,
-    credentials: bool,
-    args: &[&str],
-) -> Output {
-    let mut command = Command::new(binary);
-    command
+fn run(dir: &Path, endpoints: &Endpoints, credentials: bool, args: &[&str]) -> Output {
+    common::binaries::example_stack(dir, &endpoints.all, &endpoints.cloudwatch, credentials)
         .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_REGION")
-        .env_remove("INFRA_STATE")
-        .env_remove("INFRA_BACKEND")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &endpoints.all)
-        .env("AWS_ENDPOINT_URL_CLOUDWATCH", &endpoints.cloudwatch)
-        .env("NO_COLOR", "1");
-    if credentials {
-        command
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test");
-    }
-    command.output().expect("the example runs")
+        .output()
+        .expect("the example runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -83,7 +54,6 @@ fn assert_exit(output: &Output, code: i32) -> String {
 
 #[test]
 fn the_reference_stack_offline_then_against_moto() {
-    let binary = common::binaries::example("backend_stack");
     let dir = tempfile::tempdir().expect("temp dir");
 
     // 1. Offline, no account: AWS at a closed loopback port. The plan says what
@@ -92,7 +62,7 @@ fn the_reference_stack_offline_then_against_moto() {
         all: "http://127.0.0.1:9".to_owned(),
         cloudwatch: "http://127.0.0.1:9".to_owned(),
     };
-    let offline = run(&binary, dir.path(), &closed, false, &[]);
+    let offline = run(dir.path(), &closed, false, &[]);
     let stdout = assert_exit(&offline, 0);
     assert!(text(&offline.stderr).contains("State: identity-e2e-backend.infra-state.json"));
     assert!(text(&offline.stderr).contains("no AWS credentials found"));
@@ -104,22 +74,15 @@ fn the_reference_stack_offline_then_against_moto() {
     ] {
         assert!(stdout.contains(expected), "{expected} in\n{stdout}");
     }
-    let detailed = run(
-        &binary,
-        dir.path(),
-        &closed,
-        false,
-        &["plan", "--detailed-exitcode"],
-    );
+    let detailed = run(dir.path(), &closed, false, &["plan", "--detailed-exitcode"]);
     assert_exit(&detailed, 2);
-    let validate = run(&binary, dir.path(), &closed, false, &["validate"]);
+    let validate = run(dir.path(), &closed, false, &["validate"]);
     assert!(
         assert_exit(&validate, 0).contains("is valid: 56 resources of 32 types, 3 lookups"),
         "{}",
         text(&validate.stdout)
     );
     let bad_var = run(
-        &binary,
         dir.path(),
         &closed,
         false,
@@ -132,7 +95,6 @@ fn the_reference_stack_offline_then_against_moto() {
         text(&bad_var.stderr)
     );
     let graph = run(
-        &binary,
         dir.path(),
         &closed,
         false,
@@ -168,13 +130,7 @@ fn the_reference_stack_offline_then_against_moto() {
     let aws = runtime.block_on(Aws::new(&endpoints));
     let state = ["--state", "states/backend.json"];
     // Without a terminal to ask on, apply refuses rather than hangs.
-    let refused = run(
-        &binary,
-        dir.path(),
-        &endpoints,
-        true,
-        &["apply", state[0], state[1]],
-    );
+    let refused = run(dir.path(), &endpoints, true, &["apply", state[0], state[1]]);
     assert_exit(&refused, 1);
     assert!(
         text(&refused.stderr).contains("no terminal is attached; pass --auto-approve"),
@@ -183,7 +139,6 @@ fn the_reference_stack_offline_then_against_moto() {
     );
     let started = Instant::now();
     let apply = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -207,7 +162,6 @@ fn the_reference_stack_offline_then_against_moto() {
     runtime.block_on(aws.assert_deployed(2));
 
     let output = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -218,7 +172,6 @@ fn the_reference_stack_offline_then_against_moto() {
 
     // 3. Nothing left to do; a changed input is exactly one in-place update.
     let again = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -227,7 +180,6 @@ fn the_reference_stack_offline_then_against_moto() {
     assert!(assert_exit(&again, 0).contains("No changes."));
     let scaled = ["--var", "desired_count=3", state[0], state[1]];
     let plan = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -252,7 +204,6 @@ fn the_reference_stack_offline_then_against_moto() {
         [(serde_json::json!("service"), serde_json::json!("update"))]
     );
     let update = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -268,7 +219,6 @@ fn the_reference_stack_offline_then_against_moto() {
     // 4. Destroy leaves nothing of the stack.
     let started = Instant::now();
     let destroy = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -290,7 +240,6 @@ fn the_reference_stack_offline_then_against_moto() {
 
     // 5. A saved plan: `plan --out`, then `apply FILE` does exactly that, once.
     let saved = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -303,7 +252,6 @@ fn the_reference_stack_offline_then_against_moto() {
         text(&saved.stderr)
     );
     let applied = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -311,7 +259,6 @@ fn the_reference_stack_offline_then_against_moto() {
     );
     assert_exit(&applied, 0);
     let stale = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,
@@ -329,7 +276,6 @@ fn the_reference_stack_offline_then_against_moto() {
         "the stale plan created nothing more"
     );
     let destroy = run(
-        &binary,
         dir.path(),
         &endpoints,
         true,

@@ -16,23 +16,9 @@ use common::CborProxy;
 
 /// Runs the example CLI in `dir` against moto (CloudWatch through `cbor`).
 fn cli(dir: &Path, moto: &str, cbor: &str, args: &[&str]) -> Output {
-    Command::new(common::binaries::example("backend_stack"))
+    common::binaries::example_stack(dir, moto, cbor, true)
         .args(args)
         .args(["--state", "backend.json"])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", moto)
-        .env("AWS_ENDPOINT_URL_CLOUDWATCH", cbor)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("NO_COLOR", "1")
         .output()
         .expect("the example runs")
 }

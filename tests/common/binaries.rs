@@ -10,6 +10,44 @@ pub(crate) fn example(name: &str) -> PathBuf {
     built(Path::new("examples").join(name), &["--example", name])
 }
 
+/// The example stack's CLI as a user without AWS configuration runs it: in
+/// `dir`, no terminal, no profile, credentials file or instance metadata, AWS
+/// at `endpoint` (CloudWatch at `cloudwatch`, moto's CBOR proxy), dummy
+/// credentials only when `credentials`, no colours.
+pub(crate) fn example_stack(
+    dir: &Path,
+    endpoint: &str,
+    cloudwatch: &str,
+    credentials: bool,
+) -> Command {
+    let mut command = Command::new(example("backend_stack"));
+    command
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_REGION")
+        .env_remove("INFRA_STATE")
+        .env_remove("INFRA_BACKEND")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH", cloudwatch)
+        .env("NO_COLOR", "1");
+    if credentials {
+        command
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test");
+    }
+    command
+}
+
 /// The backend service's binary, built when missing or stale.
 pub(crate) fn service() -> PathBuf {
     built(

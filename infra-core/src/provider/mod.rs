@@ -226,3 +226,41 @@ pub trait Provider: Send + Sync + fmt::Debug {
         Err(ProviderError::Unsupported(type_name.to_owned()))
     }
 }
+
+/// A shared provider is a provider: one AWS client set for several engines (a
+/// stack per environment), or a handle a test keeps to see what was asked.
+#[async_trait]
+impl<P: Provider + ?Sized> Provider for std::sync::Arc<P> {
+    async fn create(&self, request: ResourceRequest<'_>) -> Result<Observed, ProviderError> {
+        (**self).create(request).await
+    }
+
+    async fn read(&self, type_name: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
+        (**self).read(type_name, id).await
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        current: &BTreeMap<String, Value>,
+        request: ResourceRequest<'_>,
+    ) -> Result<Observed, ProviderError> {
+        (**self).update(id, current, request).await
+    }
+
+    async fn delete(&self, type_name: &str, id: &str) -> Result<(), ProviderError> {
+        (**self).delete(type_name, id).await
+    }
+
+    async fn find(&self, request: ResourceRequest<'_>) -> Result<Option<Observed>, ProviderError> {
+        (**self).find(request).await
+    }
+
+    async fn lookup(
+        &self,
+        type_name: &str,
+        inputs: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, ProviderError> {
+        (**self).lookup(type_name, inputs).await
+    }
+}
