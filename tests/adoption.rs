@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use common::{no_events, tag_filter};
 
 use infra::provider::aws::AwsProvider;
-use infra::{Engine, EngineError, LocalState, Stack};
+use infra::{Engine, EngineError, LocalState, Provider, ResourceRequest, Stack};
 
 /// A region of its own: the shared moto serves other tests at the same time.
 const REGION: &str = "eu-west-1";
@@ -121,6 +121,25 @@ async fn a_lost_state_is_rebuilt_by_adoption_not_duplication() {
         .await
         .expect("groups");
     assert_eq!(groups.security_groups().len(), 1);
+
+    // The object a new-first replacement supersedes carries the same tags,
+    // and is never the answer.
+    let provider = AwsProvider::from_config(&config);
+    let vpc = &created["vpc"];
+    let inputs = second.state().await.expect("state").resources["vpc"]
+        .inputs
+        .clone();
+    let request = |superseded| ResourceRequest {
+        stack: "adoption",
+        name: "vpc",
+        type_name: "aws_ec2_vpc",
+        inputs: &inputs,
+        superseded,
+    };
+    let found = provider.find(request(None)).await.expect("finds");
+    assert_eq!(found.map(|o| o.id).as_ref(), Some(vpc));
+    let found = provider.find(request(Some(vpc))).await.expect("finds");
+    assert!(found.is_none(), "{found:?}");
 
     // 3. Nothing left to do.
     let plan = second.plan().await.expect("plans");

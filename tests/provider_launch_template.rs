@@ -136,6 +136,12 @@ async fn launch_template_round_trip() {
         data.metadata_options().and_then(|o| o.http_tokens()),
         Some(&LaunchTemplateHttpTokensState::Required)
     );
+    // Containers in bridge mode are one hop further: they reach IMDSv2 too.
+    assert_eq!(
+        data.metadata_options()
+            .and_then(|o| o.http_put_response_hop_limit()),
+        Some(2)
+    );
     let user_data = aws_smithy_types::base64::decode(data.user_data().expect("user data"))
         .expect("base64 user data");
     assert_eq!(

@@ -929,6 +929,31 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_with_a_deposed_object_waiting_deletes_first() {
+        let vpc = |cidr: &str| {
+            let mut builder = Stack::builder("demo", "eu-west-2");
+            builder
+                .resource("vpc", "ec2::Vpc")
+                .expect("in catalog")
+                .set("cidr_block", cidr);
+            builder.build().expect("valid")
+        };
+        let mut state = applied(&vpc("10.0.0.0/16"));
+        let plan = diff(&vpc("10.1.0.0/16"), &state).expect("plans");
+        assert!(plan.change("vpc").is_some_and(|c| c.create_before_destroy));
+
+        // An earlier replacement's old VPC still waits for deletion: a second
+        // one kept aside would overwrite it.
+        let old = state.resources["vpc"].clone();
+        state.deposed.insert("vpc".into(), old);
+        let plan = diff(&vpc("10.1.0.0/16"), &state).expect("plans");
+        let change = plan.change("vpc").expect("planned");
+        assert_eq!(change.action, Action::Replace);
+        assert!(!change.create_before_destroy);
+        assert_eq!(plan.deposed, ["vpc"]);
+    }
+
+    #[test]
     fn sets_compare_by_content_lists_by_order() {
         let mut builder = Stack::builder("demo", "eu-west-2");
         builder

@@ -115,6 +115,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn nodes_waiting_on_a_cycle_are_skipped_not_lost() {
+        let graph = nodes(&[("a", &["b"]), ("b", &["a"]), ("c", &[])]);
+        let outcomes = walk(&graph, 2, |_| async { Ok::<_, ()>(()) }, |_, _| {}).await;
+        assert!(matches!(outcomes["c"], Outcome::Done(())));
+        assert!(matches!(outcomes["a"], Outcome::Skipped));
+        assert!(matches!(outcomes["b"], Outcome::Skipped));
+    }
+
+    #[tokio::test]
     async fn runs_after_dependencies_and_concurrently() {
         let graph = nodes(&[
             ("vpc", &[]),
